@@ -1,0 +1,48 @@
+# Neural Net Basics: `make lab` starts the suite, `make test` runs every test.
+# Each target creates the virtual environment .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+NB     ?= 00
+PORT   ?= 8866
+
+.PHONY: lab test test-fast bench lint present screenshots clean help
+
+help:
+	@echo "make lab          start JupyterLab on notebooks/00_start_here.ipynb (127.0.0.1, token on)"
+	@echo "make test         install dev requirements and run all tests (unit, apps, notebooks, browser)"
+	@echo "make test-fast    the same without the notebook and browser runs"
+	@echo "make bench        speed and latency benchmarks"
+	@echo "make lint         ruff on code and notebooks"
+	@echo "make present NB=02  one notebook in Voila, code hidden, for a projector"
+	@echo "make screenshots  regenerate the README gallery (docs/gallery/*.png)"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lab: $(VENV)/.runtime
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.ip=127.0.0.1
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests --nbval-lax --nbval-current-env notebooks
+
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/run_all.py
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check lib tests benchmarks notebooks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,98 @@
+"""Input validation shared by the core: every bad input gets an error that names it.
+
+Each helper raises ``ValueError`` (or ``TypeError``) whose message names the argument, what was
+received and what was expected, so a student never meets a numpy broadcasting accident or a
+silent wrong answer.
+"""
+import numbers
+
+import numpy as np
+
+
+def as_float_array(a, name):
+    """``a`` as a float ndarray (float32 kept, everything else float64); rejects NaN/inf/non-numbers."""
+    if isinstance(a, (str, bytes)) or a is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(a).__name__}")
+    try:
+        arr = np.asarray(a)
+    except Exception as e:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of numbers: {e}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}); "
+                         "expected finite numbers")
+    return arr
+
+
+def batch(x, name, features=None):
+    """Validate an input batch: ``(N, D)`` or a single example ``(D,)``.
+
+    Returns ``(x2d, single)`` where ``x2d`` is ``(N, D)`` and ``single`` says the caller gave ``(D,)``.
+    """
+    x = as_float_array(x, name)
+    if x.ndim == 1:
+        single, x = True, x[None, :]
+    elif x.ndim == 2:
+        single = False
+    else:
+        raise ValueError(f"{name} must be (N, D) for a batch or (D,) for one example; got a "
+                         f"{x.ndim}-D array of shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {x.shape}); expected at least one example")
+    if features is not None and x.shape[1] != features:
+        hint = ""
+        if x.ndim == 2 and x.shape[1] == 1 and x.shape[0] == features:
+            hint = " (a column vector? pass one example as a 1-D array of shape (D,))"
+        raise ValueError(f"{name} has {x.shape[1]} features (shape {tuple(x.shape) if not single else x.shape[1:]}); "
+                         f"expected {features}{hint}")
+    return x, single
+
+
+def labels(y, name, n, n_classes):
+    """Validate integer class labels: shape ``(n,)``, integers in ``0..n_classes-1``."""
+    if isinstance(y, numbers.Integral) and not isinstance(y, bool):
+        y = np.array([y])
+    try:
+        arr = np.asarray(y)
+    except Exception as e:
+        raise TypeError(f"{name} must be integer class labels: {e}") from None
+    if arr.ndim == 0:
+        arr = arr[None]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} labels; expected {n}, one per example")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be integer class labels, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            bad = arr[~np.isfinite(arr) | (arr != np.round(arr))][0]
+            raise ValueError(f"{name} must be whole numbers (class indices); got {bad!r}")
+        arr = arr.astype(np.int64)
+    if n and (arr.min() < 0 or arr.max() >= n_classes):
+        bad = arr[(arr < 0) | (arr >= n_classes)][0]
+        raise ValueError(f"{name} contains label {int(bad)}; expected labels in 0..{n_classes - 1} "
+                         f"for {n_classes} classes")
+    return arr.astype(np.int64, copy=False)
+
+
+def positive(value, name, allow_zero=False):
+    """A finite real number > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        want = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {want}; got {value!r}")
+    return float(value)
+
+
+def same_shape(a, b, name_a, name_b):
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"{name_a} has shape {np.shape(a)} but {name_b} has shape {np.shape(b)}; "
+                         "expected the same shape")

@@ -1,0 +1,10 @@
+"""Interactive demos, one small module per app (ipywidgets + matplotlib, ipympl in notebooks).
+
+Every app follows :class:`nnbasics.apps.base.App`. ``ALL_APPS`` lists them for the generic
+tests (every slider swept, state round-trips) and the latency benchmark.
+"""
+from .base import App
+
+ALL_APPS = []
+
+__all__ = ["App", "ALL_APPS"]

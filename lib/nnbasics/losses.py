@@ -1,0 +1,101 @@
+"""How good is a network? Softmax, negative log-likelihood and its gradient ∂L/∂o = p − y.
+
+    p(c_k = 1 | x) = e^{o_k} / Σ_j e^{o_j}                  (softmax)
+    L(x, y; θ)     = − Σ_j y_j log p(c_j | x)                (negative log-likelihood)
+    ∂L/∂o          = p(c | x) − y                            (derivative w.r.t. the softmax input)
+
+``y`` is given as integer class labels (``0..C-1``); ``one_hot`` turns them into the slides'
+vectors ``y = [0 … 0 1 0 … 0]``. Losses are the mean over a batch of N examples, so the
+gradient carries a 1/N.
+"""
+import numpy as np
+
+from . import _checks
+
+__all__ = ["softmax", "log_softmax", "one_hot", "nll", "softmax_loss", "mse_loss"]
+
+
+def softmax(o):
+    """Class probabilities from logits, stable for |o| up to 1e4 and beyond.
+
+    o: (N, C) or (C,)   ->   p: same shape, every row sums to 1
+
+        p_k = e^{o_k} / Σ_j e^{o_j} = e^{o_k − m} / Σ_j e^{o_j − m},   m = max_j o_j
+
+    Subtracting the row maximum changes nothing mathematically (softmax is shift-invariant)
+    but keeps every exponent ≤ 0, so ``e^{1000}`` never overflows.
+    """
+    o = _checks.as_float_array(o, "o")
+    if o.ndim not in (1, 2) or o.shape[-1] == 0:
+        raise ValueError(f"o must be (N, C) or (C,) logits with C >= 1, got shape {o.shape}")
+    e = np.exp(o - o.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(o):
+    """``log p`` computed without forming p: ``o_k − m − log Σ_j e^{o_j − m}`` (no log(0) = −inf)."""
+    o = _checks.as_float_array(o, "o")
+    m = o.max(axis=-1, keepdims=True)
+    return o - m - np.log(np.exp(o - m).sum(axis=-1, keepdims=True))
+
+
+def one_hot(y, n_classes):
+    """The slides' target vectors: y (N,) ints -> Y (N, C) with Y[n, y_n] = 1, zeros elsewhere."""
+    y = _checks.labels(y, "y", np.size(y), n_classes)
+    Y = np.zeros((y.shape[0], n_classes))
+    Y[np.arange(y.shape[0]), y] = 1.0
+    return Y
+
+
+def nll(p, y):
+    """Mean negative log-likelihood of the true classes, ``L = −(1/N) Σ_n log p_n[y_n]``.
+
+    p: (N, C) probabilities   y: (N,) ints   ->   L: float
+    """
+    p = _checks.as_float_array(p, "p")
+    p2 = np.atleast_2d(p)
+    y = _checks.labels(y, "y", p2.shape[0], p2.shape[1])
+    return float(-np.mean(np.log(p2[np.arange(p2.shape[0]), y])))
+
+
+def softmax_loss(o, y):
+    """Softmax + negative log-likelihood, mean over the batch, and its gradient.
+
+    o: (N, C) logits (or (C,) for one example)   y: (N,) int labels (or one int)
+    ->   L: float,  do: same shape as o
+
+        L  = (1/N) Σ_n − log p(c_{y_n} | x_n)
+        do = ∂L/∂o = (p − Y) / N        (the slide's  p(c|x) − y,  averaged over the batch)
+    """
+    o = _checks.as_float_array(o, "o")
+    if o.ndim not in (1, 2):
+        raise ValueError(f"o must be (N, C) logits or (C,) for one example, got shape {o.shape}")
+    o2 = np.atleast_2d(o)
+    N, C = o2.shape
+    if N == 0:
+        raise ValueError(f"o is an empty batch (shape {o.shape}); expected at least one example")
+    y = _checks.labels(y, "y", N, C)
+    logp = log_softmax(o2)
+    L = float(-logp[np.arange(N), y].mean())
+    do = np.exp(logp)
+    do[np.arange(N), y] -= 1.0
+    do /= N
+    return L, do.reshape(o.shape)
+
+
+def mse_loss(pred, target):
+    """Mean squared error for regression (e.g. denoising), half the squared distance per example.
+
+    pred, target: (N, K) or (N,)   ->   L: float,  dpred: same shape as pred
+
+        L     = (1/N) Σ_n ½ ‖pred_n − target_n‖²
+        dpred = (pred − target) / N
+    """
+    pred = _checks.as_float_array(pred, "pred")
+    target = _checks.as_float_array(target, "target")
+    _checks.same_shape(pred, target, "pred", "target")
+    if pred.ndim == 0 or pred.shape[0] == 0:
+        raise ValueError(f"pred must hold at least one example, got shape {pred.shape}")
+    N = pred.shape[0]
+    diff = pred - target
+    return float(0.5 * np.sum(diff * diff) / N), diff / N
