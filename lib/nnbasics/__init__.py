@@ -10,10 +10,18 @@
 The core (layers, losses, network, gradcheck, optim, regions, data) needs only numpy;
 ``nnbasics.plots`` draws with matplotlib and ``nnbasics.apps`` holds the interactive widgets.
 """
-from .data import (DATASETS, load_digits, make_circles, make_gaussians, make_moons, make_spiral,
-                   make_xor, train_val_split)
+from .data import (
+                   DATASETS,
+                   load_digits,
+                   make_circles,
+                   make_gaussians,
+                   make_moons,
+                   make_spiral,
+                   make_xor,
+                   train_val_split,
+)
 from .gradcheck import GradCheckReport, grad_check, numerical_gradient, rel_error, wiggle_step
-from .layers import (affine_bprop, affine_fprop, relu_bprop, relu_fprop, tanh_bprop, tanh_fprop)
+from .layers import affine_bprop, affine_fprop, relu_bprop, relu_fprop, tanh_bprop, tanh_fprop
 from .losses import log_softmax, mse_loss, nll, one_hot, softmax, softmax_loss
 from .network import bprop, count_params, fprop, init_params, n_layers, predict
 from .optim import SGD, Momentum, iterate_minibatches
