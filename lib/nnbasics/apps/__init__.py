@@ -8,3 +8,8 @@ from .base import App
 ALL_APPS = []
 
 __all__ = ["App", "ALL_APPS"]
+
+from .forward import ForwardApp  # noqa: E402  (notebook 01)
+
+ALL_APPS.append(ForwardApp)
+__all__ += ["ForwardApp"]
