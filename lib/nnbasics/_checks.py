@@ -24,8 +24,9 @@ def as_float_array(a, name):
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}); "
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        where = f"{name}[{', '.join(map(str, bad))}]" if bad else name
+        raise ValueError(f"{name} contains NaN or inf (first {where} = {float(arr[bad])}); "
                          "expected finite numbers")
     return arr
 
@@ -73,7 +74,7 @@ def labels(y, name, n, n_classes):
     if not np.issubdtype(arr.dtype, np.integer):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             bad = arr[~np.isfinite(arr) | (arr != np.round(arr))][0]
-            raise ValueError(f"{name} must be whole numbers (class indices); got {bad!r}")
+            raise ValueError(f"{name} must be whole numbers (class indices); got {float(bad)}")
         arr = arr.astype(np.int64)
     if n and (arr.min() < 0 or arr.max() >= n_classes):
         bad = arr[(arr < 0) | (arr >= n_classes)][0]

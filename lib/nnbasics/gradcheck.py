@@ -217,6 +217,8 @@ def grad_check(f, params, grads, eps=1e-5, method="central", tol=1e-7, pattern=N
         raise TypeError(f"grads must be a dict like params, got {type(grads).__name__}")
     keys = list(params) if keys is None else list(keys)
     for k in keys:
+        if k not in params:
+            raise ValueError(f"keys names {k!r}, which is not in params (keys {sorted(params)})")
         if k not in grads:
             raise ValueError(f"grads has no entry {k!r}; expected the same keys as params ({sorted(params)})")
         _checks.same_shape(grads[k], params[k], f"grads[{k!r}]", f"params[{k!r}]")

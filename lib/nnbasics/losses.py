@@ -28,6 +28,8 @@ def softmax(o):
     o = _checks.as_float_array(o, "o")
     if o.ndim not in (1, 2) or o.shape[-1] == 0:
         raise ValueError(f"o must be (N, C) or (C,) logits with C >= 1, got shape {o.shape}")
+    if o.shape[0] == 0:
+        raise ValueError(f"o is an empty batch (shape {o.shape}); expected at least one example")
     e = np.exp(o - o.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
