@@ -1,14 +1,39 @@
 """ReLU networks as piecewise-linear tilings of their input space ("mapping is locally linear").
 
 Each hidden ReLU is on or off; the on/off pattern of all hidden units is constant on a convex
-polygon (in 2-D), and inside it the network is one affine map ``o = A x + c``.
+polygon (in 2-D), and inside it the network is one affine map ``o = x @ A.T + c``.
+
+Three ways to look at the tiling of a network with 2-D input (numpy only):
+
+- :func:`region_map` samples a grid and numbers the distinct activation patterns it meets
+  (fast; what a picture needs; may miss regions smaller than a pixel);
+- :func:`linear_regions` computes the regions exactly, as polygons, each with its pattern and
+  its affine map;
+- the theory to compare with: :func:`arrangement_count` (one layer of lines in a box),
+  :func:`max_regions_plane`, :func:`depth_bounds` (Pascanu et al. 2013, Montúfar et al. 2014,
+  Serra et al. 2018) and :func:`hanin_rolnick_typical` (Hanin & Rolnick 2019).
 """
+import math
+import numbers
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _checks
 from .network import fprop, n_layers
 
-__all__ = ["activation_pattern"]
+__all__ = ["activation_pattern", "grid_points", "region_map", "Region", "linear_regions",
+           "collapse_linear", "arrangement_count", "max_regions_plane", "depth_bounds",
+           "hanin_rolnick_typical"]
+
+#: a piece cut off a polygon is kept only if its area is at least this fraction of the box's
+SLIVER = 1e-12
+#: |value| below this times the value's scale counts as "on the line" (a line touching a vertex)
+TOUCH = 1e-12
+#: region_map refuses grids finer than this per side (memory: nx * ny * hidden units bytes)
+MAX_RESOLUTION = 4096
+#: region_map works through the grid this many points at a time
+_CHUNK = 4096
 
 
 def activation_pattern(params, x):
@@ -23,3 +48,572 @@ def activation_pattern(params, x):
     if L == 1:
         return np.zeros((0,) if single else (np.atleast_2d(cache["x"]).shape[0], 0), dtype=bool)
     return np.concatenate([cache[f"z{l}"] > 0 for l in range(1, L)], axis=-1)
+
+
+# ----------------------------------------------------------------------------- input checks
+
+def _layers_2d(params, fn):
+    """The (W, b) of every layer as float64, checking that the network takes 2-D input."""
+    L = n_layers(params)
+    W1 = params["W1"]
+    if np.shape(W1)[1] != 2:
+        raise ValueError(f"params: {fn} needs a network with 2-D input, i.e. W1 of shape (N1, 2); got "
+                         f"W1 of shape {np.shape(W1)} ({np.shape(W1)[1]}-D input)")
+    layers = []
+    for l in range(1, L + 1):
+        W = _checks.as_float_array(params[f"W{l}"], f"params['W{l}']").astype(np.float64)
+        b = _checks.as_float_array(params[f"b{l}"], f"params['b{l}']").astype(np.float64)
+        layers.append((W, b))
+    return layers
+
+
+def _real(v, name):
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__} ({v!r})")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    return float(v)
+
+
+def _interval(lim, name):
+    """(lo, hi) with lo < hi, both finite."""
+    if isinstance(lim, (str, bytes)) or not hasattr(lim, "__len__") or len(lim) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi) like (-3, 3), got {lim!r}")
+    lo, hi = _real(lim[0], f"{name}[0]"), _real(lim[1], f"{name}[1]")
+    if not lo < hi:
+        raise ValueError(f"{name} must have {name}[0] < {name}[1], got {(lo, hi)}")
+    return lo, hi
+
+
+def _box(box, name="box"):
+    """box = (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax."""
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__") or len(box) != 4:
+        raise ValueError(f"{name} must be (xmin, xmax, ymin, ymax) like (-3, 3, -2, 2.5), got {box!r}")
+    xmin, xmax, ymin, ymax = (_real(v, f"{name}[{i}]") for i, v in enumerate(box))
+    if not xmin < xmax:
+        raise ValueError(f"{name} must have xmin < xmax, got xmin={xmin}, xmax={xmax}")
+    if not ymin < ymax:
+        raise ValueError(f"{name} must have ymin < ymax, got ymin={ymin}, ymax={ymax}")
+    return xmin, xmax, ymin, ymax
+
+
+def _count(v, name, lo=1, hi=None):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {type(v).__name__} ({v!r})")
+    if v < lo or (hi is not None and v > hi):
+        want = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
+        raise ValueError(f"{name} must be {want}, got {v}")
+    return int(v)
+
+
+def _resolution(resolution):
+    """resolution -> (nx, ny): one whole number for a square grid or a pair (nx, ny)."""
+    if isinstance(resolution, (tuple, list, np.ndarray)):
+        if len(resolution) != 2:
+            raise ValueError(f"resolution must be a whole number or a pair (nx, ny), got {resolution!r}")
+        return tuple(_count(r, f"resolution[{i}]", 1, MAX_RESOLUTION) for i, r in enumerate(resolution))
+    n = _count(resolution, "resolution", 1, MAX_RESOLUTION)
+    return n, n
+
+
+# ----------------------------------------------------------------------------- grid sampling
+
+def grid_points(xlim, ylim, resolution):
+    """The sample points of :func:`region_map`: pixel centres of an (ny, nx) image.
+
+    Returns ``xs`` (nx,) and ``ys`` (ny,) with ``xs[j] = xlim[0] + (j + ½)·(xlim[1] − xlim[0]) / nx``
+    (likewise ``ys``), so that an image ``img[i, j]`` sampled at ``(xs[j], ys[i])`` lines up with
+    ``imshow(img, origin='lower', extent=(*xlim, *ylim))``. Handy to draw level sets of ``o`` on
+    the same grid: ``X, Y = np.meshgrid(xs, ys)``.
+    """
+    x0, x1 = _interval(xlim, "xlim")
+    y0, y1 = _interval(ylim, "ylim")
+    nx, ny = _resolution(resolution)
+    xs = x0 + (np.arange(nx) + 0.5) * ((x1 - x0) / nx)
+    ys = y0 + (np.arange(ny) + 0.5) * ((y1 - y0) / ny)
+    return xs, ys
+
+
+def _label_rows(codes):
+    """Rows of a (N, W) uint64 array -> (ids (N,), n): equal rows get equal ids 0..n-1.
+
+    Ids follow the sorted order of the rows (exact; no hashing, so no collisions). Neighbouring
+    rows are often equal (pixels of one region), so only the runs of equal rows are sorted.
+    """
+    N = len(codes)
+    change = np.empty(N, dtype=bool)
+    change[0] = True
+    if codes.shape[1] == 1:
+        np.not_equal(codes[1:, 0], codes[:-1, 0], out=change[1:])
+    else:
+        np.any(codes[1:] != codes[:-1], axis=1, out=change[1:])
+    starts = np.flatnonzero(change)
+    runs = codes[starts]
+    order = np.lexsort(runs.T[::-1])
+    new = np.empty(len(runs), dtype=bool)
+    new[0] = True
+    np.any(runs[order[1:]] != runs[order[:-1]], axis=1, out=new[1:])
+    run_ids = np.empty(len(runs), dtype=np.intp)
+    run_ids[order] = np.cumsum(new) - 1
+    return np.repeat(run_ids, np.diff(starts, append=N)), int(new.sum())
+
+
+def _pack(bits):
+    """bool (N, H) -> uint64 (N, ceil(H/64)): each row's on/off pattern as 64-bit words."""
+    packed = np.packbits(bits, axis=1)                     # (N, ceil(H/8)) uint8
+    pad = -packed.shape[1] % 8
+    if pad:
+        packed = np.pad(packed, ((0, 0), (0, pad)))
+    return np.ascontiguousarray(packed).view(np.uint64)
+
+
+def region_map(params, xlim, ylim, resolution=200):
+    """Number the activation regions a grid of points falls in (2-D input networks).
+
+    params: a network with W1 of shape (N1, 2)    xlim, ylim: (lo, hi)
+    resolution: n for an n×n grid, or a pair (nx, ny)
+
+    Returns ``(ids, n_regions)``: ``ids`` is an int array (ny, nx), ``ids[i, j]`` the region of
+    the point ``(xs[j], ys[i])`` of :func:`grid_points` (pixel centres; row 0 at ``ylim[0]``, so
+    ``imshow(ids, origin='lower', extent=(*xlim, *ylim))`` draws it the right way up). Points
+    with the same on/off pattern of all hidden ReLUs (:func:`activation_pattern`) share an id;
+    ids are 0..n_regions-1 in the sorted order of the packed patterns. A network without hidden
+    layers is one region (all ids 0).
+
+    The grid only sees regions that contain a sample point, so ``n_regions`` is at most the
+    exact count of :func:`linear_regions`.
+    """
+    layers = _layers_2d(params, "region_map")
+    xs, ys = grid_points(xlim, ylim, resolution)
+    nx, ny = len(xs), len(ys)
+    if len(layers) == 1:
+        return np.zeros((ny, nx), dtype=np.intp), 1
+    (W1, b1), rest = layers[0], layers[1:-1]
+    H = sum(W.shape[0] for W, _ in layers[:-1])
+    # work with one column per point, (units, points): numpy's einsum is faster that way round
+    # layer 1 on a grid is separable: z1(x, y) = x W1[:, 0] + (y W1[:, 1] + b1)
+    zx, zy = W1[:, :1] * xs, W1[:, 1:] * ys + b1[:, None]            # (N1, nx), (N1, ny)
+    packed = np.zeros((-(-H // 64) * 8, ny * nx), dtype=np.uint8)   # the patterns, 8 bits a byte
+    rows = max(1, _CHUNK // nx)                 # image rows per chunk: small arrays stay in cache
+    bits = np.empty((H, rows * nx), dtype=bool)
+    for i0 in range(0, ny, rows):
+        i1 = min(ny, i0 + rows)
+        n = (i1 - i0) * nx
+        z = (zy[:, i0:i1, None] + zx[:, None, :]).reshape(len(b1), n)
+        np.greater(z, 0.0, out=bits[:len(b1), :n])
+        start = len(b1)
+        for W, b in rest:
+            # einsum runs numpy's own loop; a BLAS matmul may start threads, which on a busy
+            # 2-core machine made the whole map 5-10x slower
+            z = np.einsum("kn,jk->jn", np.maximum(z, 0.0, out=z), W)
+            z += b[:, None]
+            np.greater(z, 0.0, out=bits[start:start + len(b), :n])
+            start += len(b)
+        packed[:-(-H // 8), i0 * nx:i1 * nx] = np.packbits(bits[:, :n], axis=0)
+    ids, n_regions = _label_rows(np.ascontiguousarray(packed.T).view(np.uint64))
+    return ids.reshape(ny, nx), n_regions
+
+
+# ----------------------------------------------------------------------------- exact regions
+
+@dataclass(eq=False)
+class Region:
+    """One linear region of a ReLU network with 2-D input, clipped to a box.
+
+    vertices: (K, 2) float, the convex polygon, counter-clockwise
+    pattern:  (H,) bool, which hidden ReLUs are on inside it (order of :func:`activation_pattern`)
+    A: (C, 2), c: (C,)   the network's output there: ``o = x @ A.T + c`` for every x inside
+    area: float          centroid: (2,) float
+    """
+
+    vertices: np.ndarray
+    pattern: np.ndarray
+    A: np.ndarray
+    c: np.ndarray
+    area: float
+    centroid: np.ndarray
+
+    def __repr__(self):
+        on = "".join("1" if p else "0" for p in self.pattern)
+        return (f"Region({len(self.vertices)} vertices, area={self.area:.4g}, "
+                f"centroid=({self.centroid[0]:.3g}, {self.centroid[1]:.3g}), pattern={on or '-'})")
+
+
+_NEXT = {}
+
+
+def _next(K):
+    """Index of the next vertex around a K-gon: [1, 2, …, K-1, 0] (cached)."""
+    idx = _NEXT.get(K)
+    if idx is None:
+        idx = _NEXT[K] = np.roll(np.arange(K), -1)
+    return idx
+
+
+def _area(P):
+    """Signed area of a polygon P (K, 2) (shoelace; positive when counter-clockwise)."""
+    x, y = P[:, 0], P[:, 1]
+    nxt = _next(len(P))
+    return 0.5 * float(x @ y[nxt] - x[nxt] @ y)
+
+
+def _area_centroid(P):
+    """Signed area (positive for counter-clockwise) and centroid (2,) of a polygon P (K, 2)."""
+    x, y = P[:, 0], P[:, 1]
+    nxt = _next(len(P))
+    xn, yn = x[nxt], y[nxt]
+    cross = x * yn - xn * y
+    a = cross.sum() / 2.0
+    if abs(a) < 1e-300:
+        return a, P.mean(axis=0)
+    return a, np.array([(x + xn) @ cross, (y + yn) @ cross]) / (6.0 * a)
+
+
+def _cut(P, F, j, s):
+    """Cut the convex polygon P (K, 2) along the line where column j of F is 0.
+
+    F (K, n): the values of n affine functions at the vertices; s = F[:, j] with values within
+    tolerance of 0 set to 0 (such a vertex lies on the line and goes to both pieces; a line
+    through a vertex is the robust case). Returns the pieces ``(P, F)`` on the side s >= 0 and on
+    the side s <= 0 — new vertices where an edge crosses the line, their F interpolated along the
+    edge (exact for affine functions) — or None if the signs around P change more than twice
+    (impossible for a convex polygon; only rounding could do it).
+    """
+    K = len(P)
+    nxt = _next(K)
+    signs = np.sign(s[s != 0])
+    if np.count_nonzero(signs != signs[_next(len(signs))]) != 2:
+        return None
+    s_next = s[nxt]
+    edges = np.flatnonzero(s * s_next < 0)
+    ends = nxt[edges]
+    t = (s[edges] / (s[edges] - s_next[edges]))[:, None]
+    Pn = P[edges] + t * (P[ends] - P[edges])
+    Fn = F[edges] + t * (F[ends] - F[edges])
+    Fn[:, j] = 0.0
+    order = np.argsort(np.concatenate([2 * np.arange(K), 2 * edges + 1]), kind="stable")
+    P2, F2 = np.concatenate([P, Pn])[order], np.concatenate([F, Fn])[order]
+    s2 = np.concatenate([s, np.zeros(len(edges))])[order]
+    pos, neg = s2 >= 0, s2 <= 0
+    return (P2[pos], F2[pos]), (P2[neg], F2[neg])
+
+
+def _split(P, F, tol, min_area):
+    """Split the convex polygon P (K, 2) by the lines F[:, j] = 0 of n affine functions.
+
+    F (K, n): their values at the vertices; tol (n,): |value| <= tol counts as 0.
+    Returns a list of ``(P_piece, on)`` with ``on`` (n,) bool = [function > 0 inside the piece].
+    Lines that miss P (all values of one sign) are settled for the whole polygon at once; only
+    the crossing ones cut. A cut that would leave a piece with area below ``min_area`` (a line
+    grazing a vertex) is not made: the polygon goes whole to its larger side.
+    """
+    pos, neg = (F > tol).any(axis=0), (F < -tol).any(axis=0)
+    on = pos & ~neg
+    pieces = [(P, F, on)]
+    for j in np.flatnonzero(pos & neg):
+        tj = tol[j]
+        out = []
+        for Q, G, bits in pieces:
+            g = G[:, j]
+            has_pos, has_neg = g.max() > tj, g.min() < -tj
+            if has_pos and has_neg:
+                cut = _cut(Q, G, j, np.where(np.abs(g) <= tj, 0.0, g))
+                if cut is not None:
+                    (Qp, Gp), (Qn, Gn) = cut
+                    ap, an = _area(Qp), _area(Qn)
+                    if min(ap, an) >= min_area:
+                        bp, bn = bits.copy(), bits.copy()
+                        bp[j], bn[j] = True, False
+                        out += [(Qp, Gp, bp), (Qn, Gn, bn)]
+                        continue
+                    has_pos = ap >= an      # a sliver: the whole polygon goes to its larger side
+                else:
+                    has_pos = g.sum() > 0   # rounding noise: to the side of most of it
+            if has_pos != bits[j]:
+                bits = bits.copy()
+                bits[j] = has_pos
+            out.append((Q, G, bits))
+        pieces = out
+    return [(Q, bits) for Q, _, bits in pieces]
+
+
+def _hull(points):
+    """Convex hull of points (M, 2), counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(set(map(tuple, np.round(points, 15))))
+    if len(pts) < 3:
+        return np.array(pts)
+
+    def half(seq):
+        h = []
+        for p in seq:
+            while len(h) >= 2 and ((h[-1][0] - h[-2][0]) * (p[1] - h[-2][1])
+                                   - (h[-1][1] - h[-2][1]) * (p[0] - h[-2][0])) <= 0:
+                h.pop()
+            h.append(p)
+        return h
+
+    lower, upper = half(pts), half(pts[::-1])
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def linear_regions(params, box, output_relu=False):
+    """The exact linear regions of a ReLU network with 2-D input inside a box.
+
+    params: a network with W1 of shape (N1, 2), any depth and widths
+    box: (xmin, xmax, ymin, ymax)
+    Returns a list of :class:`Region` — polygons that tile the box (their areas sum to the box's),
+    each with its activation pattern and its affine map ``o = x @ A.T + c``.
+
+    Method, layer by layer: start from the box. Inside a region of the layers so far every unit
+    of the next layer is an affine function of x (compose the affine maps with the region's
+    on/off pattern applied: ``h_l = diag(on_l) (A_l x + c_l)``, ``z_{l+1} = W_{l+1} h_l + b_{l+1}``),
+    so its ReLU switches along a straight line: cut the convex polygon along each unit's line.
+    Lines touching a polygon only at a vertex do not cut it; pieces thinner than
+    ``1e-12`` of the box's area are not made (the polygon stays whole on the larger side).
+
+    Only the default affine output is supported (``output_relu=False``): the slides' output ReLU
+    would split regions further along the lines ``o_k = 0`` and is not computed here.
+
+    A network without hidden layers is one region with ``A = W1``, ``c = b1``. The number of
+    regions grows quickly with width and depth; the time grows with it (see
+    benchmarks/regions_bench.py).
+    """
+    layers = _layers_2d(params, "linear_regions")
+    xmin, xmax, ymin, ymax = _box(box)
+    if output_relu:
+        raise ValueError("output_relu=True is not supported: linear_regions describes the default "
+                         "affine output o = W_L h + b_L; use output_relu=False")
+    box_area = (xmax - xmin) * (ymax - ymin)
+    min_area = SLIVER * box_area
+    scale = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+    P0 = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
+    # each item: polygon, the affine map h = M x + m of the last layer's output, its on/off bits
+    items = [(P0, np.eye(2), np.zeros(2), [])]
+    for W, b in layers[:-1]:
+        new = []
+        for P, M, m, bits in items:
+            A, c = W @ M, W @ m + b                      # z = A x + c inside P
+            tol = TOUCH * (np.abs(A).sum(axis=1) * scale + np.abs(c)) + 1e-300
+            for Q, on in _split(P, P @ A.T + c, tol, min_area):
+                new.append((Q, A * on[:, None], c * on, bits + [on]))
+        items = new
+    W, b = layers[-1]
+    H = sum(W_.shape[0] for W_, _ in layers[:-1])
+    regions = []
+    for P, M, m, bits in items:
+        area, cen = _area_centroid(P)
+        pattern = np.concatenate(bits) if bits else np.zeros(0, dtype=bool)
+        regions.append(Region(vertices=P, pattern=pattern, A=W @ M, c=W @ m + b, area=float(area),
+                              centroid=cen))
+    if len(regions) > 1 and H:
+        regions = _merge_same_pattern(regions)
+    return regions
+
+
+def _merge_same_pattern(regions):
+    """Merge regions that share a pattern (cannot happen in exact arithmetic: the set of points
+    with a given pattern is convex; rounding could only produce it in degenerate cases)."""
+    ids, n = _label_rows(_pack(np.array([r.pattern for r in regions])))
+    if n == len(regions):
+        return regions
+    merged = []
+    for k in range(n):
+        group = [r for r, i in zip(regions, ids, strict=True) if i == k]
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        P = _hull(np.concatenate([r.vertices for r in group]))
+        area, cen = _area_centroid(P)
+        merged.append(Region(vertices=P, pattern=group[0].pattern, A=group[0].A, c=group[0].c,
+                             area=float(area), centroid=cen))
+    return merged
+
+
+def collapse_linear(params):
+    """The network with every ReLU removed, as one affine layer: ``{'W1': A, 'b1': c}``.
+
+    Without the non-linearity the layers compose into one matrix:
+    ``W_L(… W_2(W_1 x + b_1) + b_2 …) + b_L = A x + c`` with ``A = W_L ⋯ W_2 W_1`` (C, D) and
+    ``c = W_L(⋯(W_2 b_1 + b_2)⋯) + b_L`` (C,). ``linear_regions`` of the result is one region.
+    """
+    L = n_layers(params)
+    A = np.asarray(params["W1"], dtype=np.float64)
+    c = np.asarray(params["b1"], dtype=np.float64)
+    for l in range(2, L + 1):
+        W = np.asarray(params[f"W{l}"], dtype=np.float64)
+        A, c = W @ A, W @ c + params[f"b{l}"]
+    return {"W1": A, "b1": c}
+
+
+# ----------------------------------------------------------------------------- theory
+
+def arrangement_count(W, b, box):
+    """Number of regions into which the lines ``W[j] · x + b[j] = 0`` cut the box.
+
+    W: (n, 2)   b: (n,)   box: (xmin, xmax, ymin, ymax)   ->   int
+
+    This is the exact region count of a one-hidden-layer ReLU network with these first-layer
+    weights (every cell of the line arrangement has its own on/off pattern). Adding the lines
+    one at a time, each new line adds one region plus one per distinct point where it meets
+    earlier lines inside the box, so
+
+        count = 1 + (lines crossing the box's interior) + Σ_p (m_p − 1)
+
+    over the distinct crossing points p strictly inside the box, m_p the number of lines through
+    p. For lines in general position (no two parallel, no three through one point) every m_p = 2
+    and this is the textbook ``1 + lines + crossings``. Degenerate cases are handled up to a
+    relative tolerance of 1e-9: units with the same line (W, b scaled by any non-zero factor,
+    either sign) count once; a unit with W[j] = 0 has no line; lines that only touch the box
+    (at a corner or along an edge) and crossings on the box's boundary do not count.
+    """
+    xmin, xmax, ymin, ymax = _box(box)
+    W = _checks.as_float_array(W, "W").astype(np.float64)
+    b = _checks.as_float_array(b, "b").astype(np.float64)
+    if W.ndim != 2 or W.shape[1] != 2:
+        raise ValueError(f"W must be (n, 2), one row per line w·x + b = 0; got shape {W.shape}")
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"b has shape {b.shape}; expected ({W.shape[0]},) to match W of shape {W.shape}")
+    size = max(xmax - xmin, ymax - ymin)
+    tol = 1e-9 * max(size, abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+    norm = np.hypot(W[:, 0], W[:, 1])
+    keep = norm > 1e-12 * max(1.0, float(norm.max(initial=0.0)))
+    w, c = W[keep] / norm[keep, None], b[keep] / norm[keep]
+    flip = np.where(np.abs(w[:, 0]) > 1e-12, np.sign(w[:, 0]), np.sign(w[:, 1]))
+    w, c = w * flip[:, None], c * flip                       # one canonical (w, c) per line
+    corners = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
+    v = corners @ w.T + c                                   # signed distances of the corners
+    crossing = (v.min(axis=0) < -tol) & (v.max(axis=0) > tol)
+    w, c = w[crossing], c[crossing]
+    distinct = []
+    for j in range(len(w)):
+        if not any(np.abs(w[j] - w[k]).max() < 1e-9 and abs(c[j] - c[k]) < tol for k in distinct):
+            distinct.append(j)
+    w, c = w[distinct], c[distinct]
+    n = len(w)
+    i, j = np.triu_indices(n, k=1)
+    det = w[i, 0] * w[j, 1] - w[i, 1] * w[j, 0]
+    ok = np.abs(det) > 1e-12                                # parallel lines never meet
+    i, j, det = i[ok], j[ok], det[ok]
+    px = (-c[i] * w[j, 1] + c[j] * w[i, 1]) / det
+    py = (-w[i, 0] * c[j] + w[j, 0] * c[i]) / det
+    inside = (px > xmin + tol) & (px < xmax - tol) & (py > ymin + tol) & (py < ymax - tol)
+    i, j, px, py = i[inside], j[inside], px[inside], py[inside]
+    # group crossings at the same point (several lines through it)
+    order = np.argsort(px, kind="stable")
+    parent = list(range(len(order)))
+
+    def root(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a in range(len(order)):
+        for bb in range(a + 1, len(order)):
+            p, q = order[a], order[bb]
+            if px[q] - px[p] >= tol:
+                break
+            if abs(py[q] - py[p]) < tol:
+                parent[root(a)] = root(bb)
+    lines_at = {}
+    for a in range(len(order)):
+        k = order[a]
+        lines_at.setdefault(root(a), set()).update((int(i[k]), int(j[k])))
+    return 1 + n + sum(len(s) - 1 for s in lines_at.values())
+
+
+def max_regions_plane(n):
+    """Most regions n lines can cut the whole plane into: ``1 + n + n(n−1)/2`` (general position).
+
+    = Σ_{j=0}^{2} C(n, j), Zaslavsky's count for an arrangement of n lines in general position;
+    the most regions a one-hidden-layer ReLU network with n units and 2-D input can have.
+    """
+    n = _count(n, "n", lo=0)
+    return 1 + n + n * (n - 1) // 2
+
+
+def _hidden_widths(sizes):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(f"sizes must list layer widths [n0, n1, …, nL, C] as for init_params, got {sizes!r}")
+    return [_count(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+
+
+def depth_bounds(sizes):
+    """Published bounds on the MAXIMUM number of linear regions of a ReLU architecture.
+
+    sizes: ``[n0, n1, …, nL, C]`` as for ``init_params`` — input dimension n0, hidden widths
+    n1…nL, output width C (the affine output adds no regions, so C does not enter). Returns a
+    dict of ints, each a bound over the whole input space R^{n0} (not a box):
+
+    ``'pascanu2013'``   lower bound, Pascanu, Montúfar & Bengio, "On the number of response
+                        regions of deep feed forward networks with piece-wise linear
+                        activations" (2013; ICLR 2014): (∏_{l<L} ⌊n_l/n0⌋) · Σ_{j=0}^{n0} C(n_L, j)
+    ``'montufar2014'``  lower bound, Montúfar, Pascanu, Cho & Bengio, "On the number of linear
+                        regions of deep neural networks" (NeurIPS 2014, Thm 4 and Cor. 5):
+                        (∏_{l<L} ⌊n_l/n0⌋^{n0}) · Σ_{j=0}^{n0} C(n_L, j)
+    ``'upper_product'`` upper bound, each layer at most multiplying the count by the regions of
+                        its hyperplane arrangement in an n0-dimensional space (Montúfar 2017,
+                        "Notes on the number of linear regions of deep neural networks"; Raghu
+                        et al. 2017): ∏_{l=1}^{L} Σ_{j=0}^{min(n0, n_l)} C(n_l, j)
+    ``'serra2018'``     the tighter upper bound of Serra, Tjandraatmadja & Ramalingam, "Bounding
+                        and counting linear regions of deep neural networks" (ICML 2018, Thm 1):
+                        Σ_{(j_1..j_L) ∈ J} ∏_l C(n_l, j_l), J = {0 ≤ j_l ≤ min(n0, n_1 − j_1, …,
+                        n_{l−1} − j_{l−1}, n_l)} (a narrow layer limits what later layers can add)
+    ``'lower'``, ``'upper'``  the best of the above: montufar2014 and serra2018.
+
+    The lower bounds are constructions (some weights reach that many regions) that need every
+    hidden n_l ≥ n0; when a layer is narrower they are reported as 1 (trivially true). A
+    network without hidden layers has exactly 1 region. Random networks have far fewer regions
+    than the maximum: see :func:`hanin_rolnick_typical`.
+    """
+    widths = _hidden_widths(sizes)
+    n0, hidden = widths[0], widths[1:-1]
+    if not hidden:
+        return dict(pascanu2013=1, montufar2014=1, upper_product=1, serra2018=1, lower=1, upper=1)
+    last = sum(math.comb(hidden[-1], j) for j in range(n0 + 1))
+    if all(n >= n0 for n in hidden):
+        pascanu = math.prod(n // n0 for n in hidden[:-1]) * last
+        montufar = math.prod((n // n0) ** n0 for n in hidden[:-1]) * last
+    else:
+        pascanu = montufar = 1
+    product = math.prod(sum(math.comb(n, j) for j in range(min(n0, n) + 1)) for n in hidden)
+    # Serra et al.: dynamic programme over d = min(n0, n_1 − j_1, …), the dimension still available
+    ways = {n0: 1}
+    for n in hidden:
+        nxt = {}
+        for d, count in ways.items():
+            for j in range(min(d, n) + 1):
+                key = min(d, n - j)
+                nxt[key] = nxt.get(key, 0) + count * math.comb(n, j)
+        ways = nxt
+    serra = sum(ways.values())
+    return dict(pascanu2013=pascanu, montufar2014=montufar, upper_product=product, serra2018=serra,
+                lower=max(pascanu, montufar), upper=min(product, serra))
+
+
+def hanin_rolnick_typical(n_neurons, area=1.0, n_in=2, const=1.0):
+    """Order-of-growth estimate of the number of regions of a RANDOMLY INITIALISED ReLU network.
+
+    n_neurons: total number of hidden ReLUs N (all layers)   area: volume of the input region
+    (for 2-D input, the box's area)   ->   ``const · N^{n_in} / n_in! · area``   (a float)
+
+    Hanin & Rolnick, "Deep ReLU networks have surprisingly few activation patterns" (NeurIPS
+    2019), prove that at initialisation (weights and biases drawn with bounded densities, as in
+    the usual schemes) the expected number of activation regions meeting a cube K, per unit
+    volume, is at most of the form ``(T · N)^{n_in} / n_in!``, with T a constant set by the
+    weight and bias distributions (their C_grad, C_bias) — growing like the number of neurons to
+    the input dimension and, unlike the maximum (:func:`depth_bounds`), not exponentially with
+    depth; they observe it is close to tight, also during training. (Their ICML 2019 paper,
+    "Complexity of linear regions in deep networks", shows the 1-D version: regions along a line
+    grow linearly in N.)
+
+    This function is only that order of growth: ``const`` stands for T^{n_in} and is NOT derived
+    here — the default 1 is arbitrary. Fit it to one measured count (``const = count /
+    hanin_rolnick_typical(N, area)``) and compare the growth in N and the (lack of) growth in
+    depth at fixed N. Boundary effects of a small box (regions cut by its edges) are ignored.
+    """
+    N = _count(n_neurons, "n_neurons", lo=0)
+    n_in = _count(n_in, "n_in", lo=1)
+    area = _checks.positive(area, "area")
+    const = _checks.positive(const, "const")
+    return const * N ** n_in / math.factorial(n_in) * area
