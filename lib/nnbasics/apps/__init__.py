@@ -13,3 +13,8 @@ from .forward import ForwardApp  # noqa: E402  (notebook 01)
 
 ALL_APPS.append(ForwardApp)
 __all__ += ["ForwardApp"]
+
+from .softmax import SoftmaxApp  # noqa: E402  (notebook 03)
+
+ALL_APPS.append(SoftmaxApp)
+__all__ += ["SoftmaxApp"]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from ..plots import NetworkDiagram
+from ..plots import FrozenBackground, NetworkDiagram
 from .base import App
 
 __all__ = ["ForwardApp"]
@@ -52,6 +52,9 @@ class ForwardApp(App):
         self.prediction = self.ax.text(p_col[0, 0], p_col[:, 1].min() - 0.75, "", ha="center",
                                        va="top", fontsize=12, color="#AA4499")
         self._params_cache = {}
+        d = self.diagram
+        self.frozen = FrozenBackground(self.fig, [d.edges, d.nodes, *d.value_texts, self.ring,
+                                                  self.prediction])
         self.start()
 
     # the model the sliders describe
