@@ -239,102 +239,106 @@ class Region:
                 f"centroid=({self.centroid[0]:.3g}, {self.centroid[1]:.3g}), pattern={on or '-'})")
 
 
-_NEXT = {}
+def _area(Q):
+    """Signed area of a polygon given as a list of (x, y) (shoelace; > 0 when counter-clockwise)."""
+    total, (px, py) = 0.0, Q[-1]
+    for x, y in Q:
+        total += px * y - x * py
+        px, py = x, y
+    return 0.5 * total
 
 
-def _next(K):
-    """Index of the next vertex around a K-gon: [1, 2, …, K-1, 0] (cached)."""
-    idx = _NEXT.get(K)
-    if idx is None:
-        idx = _NEXT[K] = np.roll(np.arange(K), -1)
-    return idx
-
-
-def _area(P):
-    """Signed area of a polygon P (K, 2) (shoelace; positive when counter-clockwise)."""
-    x, y = P[:, 0], P[:, 1]
-    nxt = _next(len(P))
-    return 0.5 * float(x @ y[nxt] - x[nxt] @ y)
-
-
-def _area_centroid(P):
-    """Signed area (positive for counter-clockwise) and centroid (2,) of a polygon P (K, 2)."""
-    x, y = P[:, 0], P[:, 1]
-    nxt = _next(len(P))
+def _areas_centroids(polys):
+    """Signed areas (R,) (> 0 counter-clockwise) and centroids (R, 2) of R polygons (K_r, 2),
+    all at once (shoelace formulas over the concatenated vertices)."""
+    K = np.array([len(P) for P in polys])
+    first = np.concatenate([[0], np.cumsum(K)[:-1]])
+    V = np.concatenate(polys)
+    nxt = np.arange(1, len(V) + 1)
+    nxt[first + K - 1] = first                          # the last vertex wraps to the first
+    x, y = V[:, 0], V[:, 1]
     xn, yn = x[nxt], y[nxt]
     cross = x * yn - xn * y
-    a = cross.sum() / 2.0
-    if abs(a) < 1e-300:
-        return a, P.mean(axis=0)
-    return a, np.array([(x + xn) @ cross, (y + yn) @ cross]) / (6.0 * a)
+    area = np.add.reduceat(cross, first) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cen = np.stack([np.add.reduceat((x + xn) * cross, first),
+                        np.add.reduceat((y + yn) * cross, first)], axis=1) / (6.0 * area[:, None])
+    flat = np.abs(area) < 1e-300                        # degenerate: fall back to the vertex mean
+    if flat.any():
+        cen[flat] = (np.add.reduceat(V, first) / K[:, None])[flat]
+    return area, cen
 
 
-def _cut(P, F, j, s):
-    """Cut the convex polygon P (K, 2) along the line where column j of F is 0.
-
-    F (K, n): the values of n affine functions at the vertices; s = F[:, j] with values within
-    tolerance of 0 set to 0 (such a vertex lies on the line and goes to both pieces; a line
-    through a vertex is the robust case). Returns the pieces ``(P, F)`` on the side s >= 0 and on
-    the side s <= 0 — new vertices where an edge crosses the line, their F interpolated along the
-    edge (exact for affine functions) — or None if the signs around P change more than twice
-    (impossible for a convex polygon; only rounding could do it).
+def _cut(Q, s):
+    """Cut a convex polygon along a line: Q is a list of K vertices (x, y) in order, s the K
+    values of the line's affine function at them (values within tolerance of 0 already set to 0:
+    such a vertex is on the line and goes to both pieces — the robust way to handle a line
+    through a vertex). Returns the pieces ``(side s >= 0, side s <= 0)``, with a new vertex where
+    an edge crosses the line, or None if the signs around Q change more than twice (impossible
+    for a convex polygon; only rounding could do it).
     """
-    K = len(P)
-    nxt = _next(K)
-    signs = np.sign(s[s != 0])
-    if np.count_nonzero(signs != signs[_next(len(signs))]) != 2:
+    signs = [v > 0 for v in s if v != 0]
+    if sum(signs[i] != signs[i - 1] for i in range(len(signs))) != 2:
         return None
-    s_next = s[nxt]
-    edges = np.flatnonzero(s * s_next < 0)
-    ends = nxt[edges]
-    t = (s[edges] / (s[edges] - s_next[edges]))[:, None]
-    Pn = P[edges] + t * (P[ends] - P[edges])
-    Fn = F[edges] + t * (F[ends] - F[edges])
-    Fn[:, j] = 0.0
-    order = np.argsort(np.concatenate([2 * np.arange(K), 2 * edges + 1]), kind="stable")
-    P2, F2 = np.concatenate([P, Pn])[order], np.concatenate([F, Fn])[order]
-    s2 = np.concatenate([s, np.zeros(len(edges))])[order]
-    pos, neg = s2 >= 0, s2 <= 0
-    return (P2[pos], F2[pos]), (P2[neg], F2[neg])
+    pos, neg = [], []
+    K = len(Q)
+    for i in range(K):
+        v, w = s[i], s[i + 1 - K]
+        p = Q[i]
+        if v >= 0:
+            pos.append(p)
+        if v <= 0:
+            neg.append(p)
+        if v * w < 0:                                   # the edge p -> q crosses the line
+            q, t = Q[i + 1 - K], v / (v - w)
+            x = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+            pos.append(x)
+            neg.append(x)
+    return pos, neg
 
 
-def _split(P, F, tol, min_area):
-    """Split the convex polygon P (K, 2) by the lines F[:, j] = 0 of n affine functions.
+def _split(P, A, c, tol, min_area):
+    """Split the convex polygon P (K, 2) by the lines ``A[j] · x + c[j] = 0``, j = 0..n-1.
 
-    F (K, n): their values at the vertices; tol (n,): |value| <= tol counts as 0.
-    Returns a list of ``(P_piece, on)`` with ``on`` (n,) bool = [function > 0 inside the piece].
-    Lines that miss P (all values of one sign) are settled for the whole polygon at once; only
-    the crossing ones cut. A cut that would leave a piece with area below ``min_area`` (a line
+    A (n, 2), c (n,): affine functions of x; tol (n,): a value within tol of 0 counts as 0.
+    Returns a list of ``(P_piece (K', 2), on)`` with ``on`` (n,) bool = [A[j] · x + c[j] > 0
+    inside the piece]. Lines that miss P (all vertex values of one sign) are settled for the whole
+    polygon at once with one matrix product; only the crossing ones cut, one after the other,
+    every piece made so far. A cut that would leave a piece with area below ``min_area`` (a line
     grazing a vertex) is not made: the polygon goes whole to its larger side.
     """
+    F = P @ A.T + c                                     # (K, n) values at the vertices
     pos, neg = (F > tol).any(axis=0), (F < -tol).any(axis=0)
     on = pos & ~neg
-    pieces = [(P, F, on)]
-    for j in np.flatnonzero(pos & neg):
-        tj = tol[j]
+    crossing = np.flatnonzero(pos & neg)
+    if len(crossing) == 0:
+        return [(P, on)]
+    pieces = [([tuple(v) for v in P.tolist()], on)]
+    for j, (a0, a1), cj, tj in zip(crossing.tolist(), A[crossing].tolist(), c[crossing].tolist(),
+                                   tol[crossing].tolist(), strict=True):
         out = []
-        for Q, G, bits in pieces:
-            g = G[:, j]
-            has_pos, has_neg = g.max() > tj, g.min() < -tj
-            if has_pos and has_neg:
-                cut = _cut(Q, G, j, np.where(np.abs(g) <= tj, 0.0, g))
-                if cut is not None:
-                    (Qp, Gp), (Qn, Gn) = cut
-                    ap, an = _area(Qp), _area(Qn)
+        for Q, bits in pieces:
+            s = [a0 * x + a1 * y + cj for x, y in Q]
+            s = [0.0 if -tj <= v <= tj else v for v in s]
+            side = max(s) > 0                           # the side of the whole piece if uncut
+            if side and min(s) < 0:
+                cut = _cut(Q, s)
+                if cut is None:                         # rounding noise: to the side of most of it
+                    side = sum(s) > 0
+                else:
+                    ap, an = _area(cut[0]), _area(cut[1])
                     if min(ap, an) >= min_area:
                         bp, bn = bits.copy(), bits.copy()
                         bp[j], bn[j] = True, False
-                        out += [(Qp, Gp, bp), (Qn, Gn, bn)]
+                        out += [(cut[0], bp), (cut[1], bn)]
                         continue
-                    has_pos = ap >= an      # a sliver: the whole polygon goes to its larger side
-                else:
-                    has_pos = g.sum() > 0   # rounding noise: to the side of most of it
-            if has_pos != bits[j]:
+                    side = ap >= an                     # a sliver: whole to its larger side
+            if side != bits[j]:
                 bits = bits.copy()
-                bits[j] = has_pos
-            out.append((Q, G, bits))
+                bits[j] = side
+            out.append((Q, bits))
         pieces = out
-    return [(Q, bits) for Q, _, bits in pieces]
+    return [(np.array(Q), bits) for Q, bits in pieces]
 
 
 def _hull(points):
@@ -386,26 +390,31 @@ def linear_regions(params, box, output_relu=False):
     box_area = (xmax - xmin) * (ymax - ymin)
     min_area = SLIVER * box_area
     scale = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    P0 = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
-    # each item: polygon, the affine map h = M x + m of the last layer's output, its on/off bits
-    items = [(P0, np.eye(2), np.zeros(2), [])]
+    polys = [np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])]
+    # every region r so far: its polygon, the affine map h = M[r] x + m[r] of the last layer's
+    # output there (h_0 = x), and the on/off pattern of the hidden units so far
+    M, m = np.eye(2)[None], np.zeros((1, 2))
+    patterns = np.zeros((1, 0), dtype=bool)
     for W, b in layers[:-1]:
-        new = []
-        for P, M, m, bits in items:
-            A, c = W @ M, W @ m + b                      # z = A x + c inside P
-            tol = TOUCH * (np.abs(A).sum(axis=1) * scale + np.abs(c)) + 1e-300
-            for Q, on in _split(P, P @ A.T + c, tol, min_area):
-                new.append((Q, A * on[:, None], c * on, bits + [on]))
-        items = new
+        A = np.einsum("jk,rkd->rjd", W, M)              # z = A[r] x + c[r] inside region r
+        c = m @ W.T + b
+        tol = TOUCH * (np.abs(A).sum(axis=2) * scale + np.abs(c)) + 1e-300
+        polys_new, parent, ons = [], [], []
+        for r, P in enumerate(polys):
+            for Q, on in _split(P, A[r], c[r], tol[r], min_area):
+                polys_new.append(Q)
+                parent.append(r)
+                ons.append(on)
+        on = np.array(ons)
+        M, m = A[parent] * on[:, :, None], c[parent] * on   # h = max(0, z) = diag(on) z
+        patterns = np.concatenate([patterns[parent], on], axis=1)
+        polys = polys_new
     W, b = layers[-1]
-    H = sum(W_.shape[0] for W_, _ in layers[:-1])
-    regions = []
-    for P, M, m, bits in items:
-        area, cen = _area_centroid(P)
-        pattern = np.concatenate(bits) if bits else np.zeros(0, dtype=bool)
-        regions.append(Region(vertices=P, pattern=pattern, A=W @ M, c=W @ m + b, area=float(area),
-                              centroid=cen))
-    if len(regions) > 1 and H:
+    A, c = np.einsum("jk,rkd->rjd", W, M), m @ W.T + b
+    area, cen = _areas_centroids(polys)
+    regions = [Region(vertices=P, pattern=patterns[r], A=A[r], c=c[r], area=float(area[r]),
+                      centroid=cen[r]) for r, P in enumerate(polys)]
+    if len(regions) > 1 and patterns.shape[1]:
         regions = _merge_same_pattern(regions)
     return regions
 
@@ -423,9 +432,9 @@ def _merge_same_pattern(regions):
             merged.append(group[0])
             continue
         P = _hull(np.concatenate([r.vertices for r in group]))
-        area, cen = _area_centroid(P)
+        area, cen = _areas_centroids([P])
         merged.append(Region(vertices=P, pattern=group[0].pattern, A=group[0].A, c=group[0].c,
-                             area=float(area), centroid=cen))
+                             area=float(area[0]), centroid=cen[0]))
     return merged
 
 
