@@ -5,5 +5,21 @@ feedback, never raises, and says plainly when an exercise is not attempted yet. 
 grouped by the notebooks that use them.
 """
 from .feedback import Feedback, attempt
+from .backprop import (check_affine_bprop, check_numerical_gradient, check_rel_error, check_relu_bprop,  # noqa: F401, I001  04-06
+                       check_softmax_loss_grad, check_wiggle_cost, check_wiggle_one)
 
 __all__ = ["Feedback", "attempt"]
+
+# notebooks 00-03
+from .forward import (  # noqa: E402, F401
+                       check_collapse,
+                       check_fprop,
+                       check_kink,
+                       check_layer_forward,
+                       check_max_regions,
+                       check_mse_loss,
+                       check_nll,
+                       check_one_hot,
+                       check_softmax,
+                       check_softmax_grad,
+)
