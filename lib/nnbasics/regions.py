@@ -26,8 +26,10 @@ __all__ = ["activation_pattern", "grid_points", "region_map", "Region", "linear_
            "collapse_linear", "arrangement_count", "max_regions_plane", "depth_bounds",
            "hanin_rolnick_typical"]
 
-#: a piece cut off a polygon is kept only if its area is at least this fraction of the box's
-SLIVER = 1e-12
+#: a piece cut off a polygon is kept only if its area is at least this fraction of the box's:
+#: a guard against pieces made by rounding, small enough that a line ~1e-9 box widths from a
+#: vertex still cuts (as arrangement_count counts it)
+SLIVER = 1e-18
 #: |value| below this times the value's scale counts as "on the line" (a line touching a vertex)
 TOUCH = 1e-12
 #: region_map refuses grids finer than this per side (memory: nx * ny * hidden units bytes)
@@ -372,8 +374,9 @@ def linear_regions(params, box, output_relu=False):
     of the next layer is an affine function of x (compose the affine maps with the region's
     on/off pattern applied: ``h_l = diag(on_l) (A_l x + c_l)``, ``z_{l+1} = W_{l+1} h_l + b_{l+1}``),
     so its ReLU switches along a straight line: cut the convex polygon along each unit's line.
-    Lines touching a polygon only at a vertex do not cut it; pieces thinner than
-    ``1e-12`` of the box's area are not made (the polygon stays whole on the larger side).
+    Lines touching a polygon only at a vertex (within 1e-12 of the scale of the values) do not
+    cut it; pieces with an area below ``1e-18`` of the box's are not made (the polygon stays whole
+    on its larger side), so rounding never leaves slivers.
 
     Only the default affine output is supported (``output_relu=False``): the slides' output ReLU
     would split regions further along the lines ``o_k = 0`` and is not computed here.
