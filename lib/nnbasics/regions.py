@@ -394,13 +394,14 @@ def linear_regions(params, box, output_relu=False):
     min_area = SLIVER * box_area
     scale = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
     polys = [np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])]
-    # every region r so far: its polygon, the affine map h = M[r] x + m[r] of the last layer's
-    # output there (h_0 = x), and the on/off pattern of the hidden units so far
-    M, m = np.eye(2)[None], np.zeros((1, 2))
+    # every region r so far: its polygon, the affine map of the last layer's output there as one
+    # (units, 3) matrix T[r] = [M | m] with h = M x + m (h_0 = x), and the pattern so far
+    T = np.eye(2, 3)[None]
     patterns = np.zeros((1, 0), dtype=bool)
     for W, b in layers[:-1]:
-        A = np.einsum("jk,rkd->rjd", W, M)              # z = A[r] x + c[r] inside region r
-        c = m @ W.T + b
+        Z = W @ T                                       # z = W h + b = A[r] x + c[r] in region r
+        Z[:, :, 2] += b
+        A, c = Z[:, :, :2], Z[:, :, 2]
         tol = TOUCH * (np.abs(A).sum(axis=2) * scale + np.abs(c)) + 1e-300
         polys_new, parent, ons = [], [], []
         for r, P in enumerate(polys):
@@ -409,11 +410,13 @@ def linear_regions(params, box, output_relu=False):
                 parent.append(r)
                 ons.append(on)
         on = np.array(ons)
-        M, m = A[parent] * on[:, :, None], c[parent] * on   # h = max(0, z) = diag(on) z
+        T = Z[parent] * on[:, :, None]                  # h = max(0, z) = diag(on) z
         patterns = np.concatenate([patterns[parent], on], axis=1)
         polys = polys_new
     W, b = layers[-1]
-    A, c = np.einsum("jk,rkd->rjd", W, M), m @ W.T + b
+    Z = W @ T
+    Z[:, :, 2] += b
+    A, c = Z[:, :, :2], Z[:, :, 2]
     area, cen = _areas_centroids(polys)
     regions = [Region(vertices=P, pattern=patterns[r], A=A[r], c=c[r], area=float(area[r]),
                       centroid=cen[r]) for r, P in enumerate(polys)]
