@@ -17,13 +17,14 @@ def as_float_array(a, name):
         arr = np.asarray(a)
     except Exception as e:  # ragged lists and the like
         raise TypeError(f"{name} must be an array of numbers: {e}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
+    kind = arr.dtype.kind  # 'b' bool, 'i'/'u' integers, 'f' floats, 'c' complex, others not numbers
+    if kind == "c":
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         where = f"{name}[{', '.join(map(str, bad))}]" if bad else name
         raise ValueError(f"{name} contains NaN or inf (first {where} = {float(arr[bad])}); "
@@ -69,9 +70,9 @@ def labels(y, name, n, n_classes):
         raise ValueError(f"{name} must be a 1-D array of class labels, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} labels; expected {n}, one per example")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+    if arr.dtype.kind not in "iuf":  # not bool, strings, objects or complex
         raise TypeError(f"{name} must be integer class labels, got dtype {arr.dtype}")
-    if not np.issubdtype(arr.dtype, np.integer):
+    if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             bad = arr[~np.isfinite(arr) | (arr != np.round(arr))][0]
             raise ValueError(f"{name} must be whole numbers (class indices); got {float(bad)}")

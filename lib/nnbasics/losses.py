@@ -68,6 +68,9 @@ def softmax_loss(o, y):
 
         L  = (1/N) Σ_n − log p(c_{y_n} | x_n)
         do = ∂L/∂o = (p − Y) / N        (the slide's  p(c|x) − y,  averaged over the batch)
+
+    Both come from the shifted logits ``s = o − max_j o_j`` (all ≤ 0, so nothing overflows and
+    no log(0) appears): ``− log p_y = log Σ_j e^{s_j} − s_y`` and ``p = e^s / Σ_j e^{s_j}``.
     """
     o = _checks.as_float_array(o, "o")
     if o.ndim not in (1, 2):
@@ -77,11 +80,13 @@ def softmax_loss(o, y):
     if N == 0:
         raise ValueError(f"o is an empty batch (shape {o.shape}); expected at least one example")
     y = _checks.labels(y, "y", N, C)
-    logp = log_softmax(o2)
-    L = float(-logp[np.arange(N), y].mean())
-    do = np.exp(logp)
-    do[np.arange(N), y] -= 1.0
-    do /= N
+    rows = np.arange(N)
+    s = o2 - o2.max(axis=1, keepdims=True)     # shifted logits, s_j ≤ 0
+    e = np.exp(s)
+    sum_e = e.sum(axis=1)
+    L = float(np.mean(np.log(sum_e) - s[rows, y]))
+    do = e / (N * sum_e[:, None])                # p(c | x) / N
+    do[rows, y] -= 1.0 / N                       # (p − y) / N
     return L, do.reshape(o.shape)
 
 

@@ -120,16 +120,20 @@ def bprop(do, cache, params):
 
     with ``∂L/∂z_L = ∂L/∂o`` (or ``· [z_L > 0]`` when the output has the slide's ReLU).
     """
-    L = n_layers(params)
     if not isinstance(cache, dict) or "o" not in cache or "L" not in cache:
         raise TypeError("cache must be the second value returned by fprop(params, x)")
-    if cache["L"] != L:
-        raise ValueError(f"cache comes from a {cache['L']}-layer network but params has {L} layers")
+    L = cache["L"]
+    if not isinstance(params, dict) or f"W{L}" not in params or f"W{L + 1}" in params:
+        raise ValueError(f"cache comes from a {L}-layer network but params has {n_layers(params)} layers")
+    # (fprop checked params; each affine_bprop below checks its W against the cached shapes)
     do_arr = _checks.as_float_array(do, "do")
     if do_arr.shape != np.shape(cache["o"]):
         raise ValueError(f"do has shape {do_arr.shape}; expected {np.shape(cache['o'])}, the shape of o "
                          "(one ∂L/∂o per output of every example)")
-    c = {k: np.atleast_2d(v) for k, v in cache.items() if isinstance(v, np.ndarray)}
+    if cache["single"]:  # one example: view its 1-D arrays as a batch of one
+        c = {k: v[None] for k, v in cache.items() if isinstance(v, np.ndarray)}
+    else:
+        c = cache
     _, act_bprop = ACTIVATIONS[cache["activation"]]
     grads = {"o": do_arr}
     dz = np.atleast_2d(do_arr)

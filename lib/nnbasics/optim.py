@@ -24,7 +24,7 @@ def _check_step(params, grads):
         if k not in grads:
             raise ValueError(f"grads has no entry {k!r}; expected one for every parameter ({sorted(params)})")
         _checks.same_shape(grads[k], theta, f"grads[{k!r}]", f"params[{k!r}]")
-        if not np.all(np.isfinite(grads[k])):
+        if not np.isfinite(grads[k]).all():
             raise ValueError(f"grads[{k!r}] contains NaN or inf: the loss has diverged "
                              "(try a smaller learning rate)")
 
@@ -67,9 +67,9 @@ class Momentum:
             d = self.delta.get(k)
             if d is None or d.shape != theta.shape:
                 d = self.delta[k] = np.zeros_like(theta)
-            d *= self.mu
+            d *= self.mu          # Δ ← μ Δ + ∂L/∂θ
             d += grads[k]
-            theta -= self.lr * d
+            theta -= self.lr * d  # θ ← θ − η Δ
 
     def reset(self):
         """Forget the velocity (Δ ← 0)."""
