@@ -34,8 +34,8 @@ SLIVER = 1e-18
 TOUCH = 1e-12
 #: region_map refuses grids finer than this per side (memory: nx * ny * hidden units bytes)
 MAX_RESOLUTION = 4096
-#: region_map works through the grid this many points at a time
-_CHUNK = 4096
+#: region_map works through the grid this many points at a time, in stacks of _STACK points
+_CHUNK, _STACK = 4096, 128
 
 
 def activation_pattern(params, x):
@@ -190,29 +190,32 @@ def region_map(params, xlim, ylim, resolution=200):
     nx, ny = len(xs), len(ys)
     if len(layers) == 1:
         return np.zeros((ny, nx), dtype=np.intp), 1
-    (W1, b1), rest = layers[0], layers[1:-1]
-    H = sum(W.shape[0] for W, _ in layers[:-1])
-    # work with one column per point, (units, points): numpy's einsum is faster that way round
-    # layer 1 on a grid is separable: z1(x, y) = x W1[:, 0] + (y W1[:, 1] + b1)
-    zx, zy = W1[:, :1] * xs, W1[:, 1:] * ys + b1[:, None]            # (N1, nx), (N1, ny)
-    packed = np.zeros((-(-H // 64) * 8, ny * nx), dtype=np.uint8)   # the patterns, 8 bits a byte
-    rows = max(1, _CHUNK // nx)                 # image rows per chunk: small arrays stay in cache
-    bits = np.empty((H, rows * nx), dtype=bool)
+    (W1, b1), rest = layers[0], [(np.ascontiguousarray(W.T), b) for W, b in layers[1:-1]]
+    H, N1 = sum(W.shape[0] for W, _ in layers[:-1]), len(b1)
+    # layer 1 on a grid is separable: z1(x, y) = x W1[:, 0] + (y W1[:, 1] + b1); each image row
+    # is padded to whole stacks of _STACK points (the padding points are computed, then dropped)
+    nxp = -(-nx // _STACK) * _STACK
+    zx = np.zeros((nxp, N1))
+    zx[:nx] = xs[:, None] * W1[:, 0]
+    zy = ys[:, None] * W1[:, 1] + b1
+    packed = np.zeros((ny * nx, -(-H // 64) * 8), dtype=np.uint8)   # the patterns, 8 bits a byte
+    rows = max(1, _CHUNK // nxp)                # image rows at a time: small arrays stay in cache
+    bits = np.empty((rows, nxp, H), dtype=bool)
     for i0 in range(0, ny, rows):
-        i1 = min(ny, i0 + rows)
-        n = (i1 - i0) * nx
-        z = (zy[:, i0:i1, None] + zx[:, None, :]).reshape(len(b1), n)
-        np.greater(z, 0.0, out=bits[:len(b1), :n])
-        start = len(b1)
-        for W, b in rest:
-            # einsum runs numpy's own loop; a BLAS matmul may start threads, which on a busy
-            # 2-core machine made the whole map 5-10x slower
-            z = np.einsum("kn,jk->jn", np.maximum(z, 0.0, out=z), W)
-            z += b[:, None]
-            np.greater(z, 0.0, out=bits[start:start + len(b), :n])
+        r = min(rows, ny - i0)
+        on = bits[:r].reshape(-1, _STACK, H)     # a view of bits
+        z = (zy[i0:i0 + r, None, :] + zx).reshape(-1, _STACK, N1)
+        np.greater(z, 0.0, out=on[:, :, :N1])
+        start = N1
+        for WT, b in rest:
+            # a stack of small matrix products: one large BLAS matmul may start threads, which
+            # on a busy 2-core machine made the whole map 5-10x slower
+            z = np.maximum(z, 0.0, out=z) @ WT
+            z += b
+            np.greater(z, 0.0, out=on[:, :, start:start + len(b)])
             start += len(b)
-        packed[:-(-H // 8), i0 * nx:i1 * nx] = np.packbits(bits[:, :n], axis=0)
-    ids, n_regions = _label_rows(np.ascontiguousarray(packed.T).view(np.uint64))
+        packed[i0 * nx:(i0 + r) * nx, :-(-H // 8)] = np.packbits(bits[:r, :nx].reshape(-1, H), axis=1)
+    ids, n_regions = _label_rows(packed.view(np.uint64))
     return ids.reshape(ny, nx), n_regions
 
 
