@@ -5,10 +5,10 @@ polygon (in 2-D), and inside it the network is one affine map ``o = x @ A.T + c`
 
 Three ways to look at the tiling of a network with 2-D input (numpy only):
 
-- :func:`region_map` samples a grid and numbers the distinct activation patterns it meets
-  (fast; what a picture needs; may miss regions smaller than a pixel);
+- :func:`region_map` samples a grid (:func:`grid_points`) and numbers the distinct activation
+  patterns it meets (fast; what a picture needs; may miss regions smaller than a pixel);
 - :func:`linear_regions` computes the regions exactly, as polygons, each with its pattern and
-  its affine map;
+  its affine map; :func:`collapse_linear` is the network with the ReLUs removed (one region);
 - the theory to compare with: :func:`arrangement_count` (one layer of lines in a box),
   :func:`max_regions_plane`, :func:`depth_bounds` (Pascanu et al. 2013, Montúfar et al. 2014,
   Serra et al. 2018) and :func:`hanin_rolnick_typical` (Hanin & Rolnick 2019).
@@ -178,9 +178,11 @@ def region_map(params, xlim, ylim, resolution=200):
     Returns ``(ids, n_regions)``: ``ids`` is an int array (ny, nx), ``ids[i, j]`` the region of
     the point ``(xs[j], ys[i])`` of :func:`grid_points` (pixel centres; row 0 at ``ylim[0]``, so
     ``imshow(ids, origin='lower', extent=(*xlim, *ylim))`` draws it the right way up). Points
-    with the same on/off pattern of all hidden ReLUs (:func:`activation_pattern`) share an id;
-    ids are 0..n_regions-1 in the sorted order of the packed patterns. A network without hidden
-    layers is one region (all ids 0).
+    with the same on/off pattern of all hidden ReLUs (:func:`activation_pattern`; the sums are
+    grouped differently, so a point lying exactly on a boundary may fall to the other side) share
+    an id; ids are 0..n_regions-1 in the sorted order of the packed patterns (exact: the patterns
+    are compared bit for bit, no hash collisions). A network without hidden layers is one region
+    (all ids 0).
 
     The grid only sees regions that contain a sample point, so ``n_regions`` is at most the
     exact count of :func:`linear_regions`.
