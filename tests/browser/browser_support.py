@@ -1,0 +1,66 @@
+"""What the browser tests share (kept out of conftest.py so test modules can import it by name)."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+import browser_harness as harness  # noqa: E402
+
+# The tree JupyterLab serves and whose notebooks/ are tested: the repository, or (to try the
+# tests on scratch notebooks) NNBASICS_BROWSER_ROOT.
+ROOT = Path(os.environ.get("NNBASICS_BROWSER_ROOT", REPO)).resolve()
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def notebook_params(notebooks=None):
+    """pytest params over the notebooks (a placeholder that skips when there are none yet)."""
+    nbs = NOTEBOOKS if notebooks is None else notebooks
+    if not nbs:
+        return [pytest.param(None, id="no-notebooks",
+                             marks=pytest.mark.skip(reason="notebooks/ holds no notebook yet"))]
+    return [pytest.param(p, id=p.stem) for p in nbs]
+
+
+def expects_apps(nb_path):
+    """Whether the notebook shows ipympl figures (then it must render at least one app)."""
+    return "%matplotlib widget" in Path(nb_path).read_text(encoding="utf-8")
+
+
+def check_page(nbp, nb_path, shots_dir):
+    """The assertions shared by the Lab and Voila tests; returns a one-line summary."""
+    shot = shots_dir / f"{nbp.kind}-{nbp.name}.png"
+
+    def fail(msg):
+        try:
+            nbp.page.screenshot(path=str(shot), full_page=True)
+            msg += f"\n(screenshot of the page: {shot})"
+        except Exception:
+            pass
+        pytest.fail(msg, pytrace=False)
+
+    errors = nbp.errors()
+    if errors:
+        fail(f"{nbp.kind}: {nb_path.name} shows an error after running:\n" + "\n---\n".join(errors[:3]))
+    apps = nbp.app_outputs()
+    if expects_apps(nb_path) and not apps:
+        fail(f"{nbp.kind}: {nb_path.name} uses %matplotlib widget but no output holds an ipympl canvas "
+             f"and a slider ({len(nbp.widget_outputs())} widget outputs)")
+    moved = []
+    for i, out in enumerate(apps):
+        r = harness.nudge_first_slider(nbp.page, out)
+        if r.errors:
+            fail(f"{nbp.kind}: {nb_path.name} app #{i}: {r.errors} appeared after moving its first slider:\n"
+                 + "\n---\n".join(nbp.errors(out)[:2]))
+        if not r.changed:
+            fail(f"{nbp.kind}: {nb_path.name} app #{i}: the picture did not change after "
+                 f"ArrowRight/ArrowLeft on its first slider (readout {r.readout_before!r} -> "
+                 f"{r.readout_after!r})")
+        moved.append(f"{r.readout_before}->{r.readout_after} in {r.seconds:.1f}s")
+    errors = nbp.errors()
+    if errors:
+        fail(f"{nbp.kind}: {nb_path.name} shows an error after the slider moves:\n" + "\n---\n".join(errors[:3]))
+    return f"{nbp.kind} {nb_path.name}: ran in {nbp.seconds:.0f} s, {len(apps)} apps moved ({'; '.join(moved)})"

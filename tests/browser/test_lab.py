@@ -1,0 +1,12 @@
+"""Every notebook in JupyterLab: Run All, no traceback, no broken widget, each app answers its slider."""
+import pytest
+from browser_support import ROOT, check_page, harness, notebook_params
+
+
+@pytest.mark.parametrize("nb_path", notebook_params())
+def test_notebook_runs_and_apps_answer_in_lab(nb_path, browser, lab, browser_logs):
+    nbp = harness.run_in_lab(browser, lab, nb_path.relative_to(ROOT))
+    try:
+        print(check_page(nbp, nb_path, browser_logs))
+    finally:
+        nbp.close()
