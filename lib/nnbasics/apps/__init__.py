@@ -18,3 +18,18 @@ from .softmax import SoftmaxApp  # noqa: E402  (notebook 03)
 
 ALL_APPS.append(SoftmaxApp)
 __all__ += ["SoftmaxApp"]
+
+from .wiggle import WiggleApp, WiggleTrainApp  # noqa: E402  (notebook 04)
+
+ALL_APPS += [WiggleApp, WiggleTrainApp]
+__all__ += ["WiggleApp", "WiggleTrainApp"]
+
+from .backprop import BackpropApp  # noqa: E402  (notebook 05)
+
+ALL_APPS.append(BackpropApp)
+__all__ += ["BackpropApp"]
+
+from .gradcheck_lab import KinkApp, StepSizeApp  # noqa: E402  (notebook 06)
+
+ALL_APPS += [StepSizeApp, KinkApp]
+__all__ += ["StepSizeApp", "KinkApp"]
