@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from nnbasics.exercises import backprop as B
-from nnbasics.exercises import (check_affine_bprop, check_numerical_gradient, check_rel_error,  # noqa: I001
-                                check_relu_bprop, check_softmax_loss_grad, check_wiggle_cost, check_wiggle_one)
+from nnbasics.exercises import (  # noqa: I001
+    check_affine_bprop,
+    check_numerical_gradient,
+    check_rel_error,
+    check_relu_bprop,
+    check_softmax_loss_grad,
+    check_wiggle_cost,
+    check_wiggle_one,
+)
 
 
 def stub(*args):

@@ -1,0 +1,117 @@
+"""WiggleApp and WiggleTrainApp (notebook 04), driven headless: sliders swept, the rule checked."""
+import numpy as np
+import pytest
+
+import nnbasics as nb
+from nnbasics.apps import WiggleApp, WiggleTrainApp
+from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
+
+
+@pytest.fixture(scope="module")
+def app():
+    a = WiggleApp()
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def train():
+    a = WiggleTrainApp()
+    yield a
+    a.close()
+
+
+def sweep(app, name, n=9):
+    """Move one control over its range (ends included), yielding each value after the move."""
+    control = app.controls()[name]
+    for v in sweep_values(control, n=n):
+        control.value = v
+        assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
+        assert drawn_nonfinite(app.fig) == [], f"{name}={v!r}"
+        yield v
+
+
+def test_wiggle_sliders_swept_and_picture_changes(app):
+    for name, artist in [("weight", app.curve), ("eps", app.trial)]:
+        data = set()
+        for _ in sweep(app, name):
+            data.add(np.asarray(artist.get_xydata()).round(12).tobytes())
+        assert len(data) > 1, f"moving {name} does not change the drawn data"
+    assert app.weight.max == nb.count_params(app.params) - 1
+
+
+def test_wiggle_state_round_trips(app):
+    app.set_state(weight=33, eps=1e-3)
+    again = WiggleApp(**app.state())
+    try:
+        assert again.state() == app.state() == {"weight": 33, "eps": 1e-3}
+        assert figure_digest(again.fig) == figure_digest(app.fig)
+    finally:
+        again.close()
+
+
+def test_slice_equals_the_library_loss(app):
+    """The batched slice is exactly f(θ with w_k + Δ) from the library, Δ by Δ."""
+    for k in (0, 9, 20, 44, 46):
+        key, i = app.names[k]
+        deltas = np.array([-1.3, -0.2, 0.0, 0.05, 1.7])
+        theta = app.params[key]
+        old = theta[i]
+        expected = []
+        for d in deltas:
+            theta[i] = old + d
+            expected.append(app.f(app.params))
+        theta[i] = old
+        np.testing.assert_allclose(app._slice(k, deltas), expected, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(app.slices[k], app._slice(k, app.SPAN), rtol=0, atol=0)
+
+
+def test_the_rule_and_the_slope(app):
+    """W ← W + ε sgn(L(θ) − L(θ, W + ε)); (L⁺ − L)/ε → ∂L/∂w from backprop as ε shrinks."""
+    for k in (5, 10, 30, 44):
+        key, i = app.names[k]
+        g = app.grads[key][i]
+        for eps in (1e-1, 1e-3, 1e-6):
+            L0, L_plus, move = app.wiggle(k, eps)
+            assert move == pytest.approx(eps * np.sign(L0 - L_plus))
+            if abs(g) > 1e-3 and eps <= 1e-3:
+                assert np.sign(move) == -np.sign(g)          # the wiggle goes downhill
+        L0, L_plus, _ = app.wiggle(k, 1e-6)
+        assert (L_plus - L0) / 1e-6 == pytest.approx(g, rel=1e-3, abs=1e-6)
+    assert app.L0 == pytest.approx(app.f(app.params))       # θ is left exactly as it was
+
+
+def test_wiggle_readout_shows_the_two_losses(app):
+    app.set_state(weight=5, eps=1e-2)
+    L0, L_plus, move = app.wiggle(5, 1e-2)
+    html = app.readout.value
+    assert f"{L0:.10f}" in html and f"{L_plus:.10f}" in html and "W1[2,1]" in html
+    assert tuple(app.trial.get_xydata()[0]) == pytest.approx((1e-2, L_plus))
+
+
+def test_train_slider_swept(train):
+    images = set()
+    for t in sweep(train, "step", n=7):
+        images.add(np.asarray(train.regions.get_array()).tobytes())
+        assert train.marks[0].get_xydata()[0] == pytest.approx((t, train.losses[t]))
+        assert f"{int(train.evals[t]):,}" in train.counter.value
+    assert len(images) > 1, "the decision regions never change"
+
+
+def test_train_counts_P_plus_1_per_step_and_lowers_the_loss(train):
+    P = train.P
+    assert P == nb.count_params(nb.init_params(train.SIZES))
+    np.testing.assert_array_equal(train.evals, np.arange(train.N_STEPS + 1) * (P + 1))
+    assert train.losses[-1] < 0.5 * train.losses[0]
+    assert np.all(np.diff(train.losses[:20]) < 0), "the first wiggle steps each lower the loss"
+    assert train.gd_losses[-1] < train.gd_losses[0]
+
+
+def test_train_state_round_trips(train):
+    train.step.value = 17
+    again = WiggleTrainApp(**train.state())
+    try:
+        assert again.state() == {"step": 17}
+        assert figure_digest(again.fig) == figure_digest(train.fig)
+    finally:
+        again.close()
