@@ -20,8 +20,13 @@ machine's speed hits all of them; the table reports medians over the repetitions
 Goals: numpy at most 0.5× PyTorch's time on every network, and at most 1.5× the floor on the
 largest (64-128-128-10).
 
-Threads: PyTorch is given as many threads as numpy's OpenBLAS uses (read from OpenBLAS itself;
-``--threads n`` sets both). torch is optional: without it the torch column says so.
+Threads: one for both by default. numpy's OpenBLAS is set to 1 thread (through OpenBLAS's own
+``openblas_set_num_threads``) and PyTorch is given the same number with ``torch.set_num_threads``.
+One, because the project's machine has 2 cores shared with everything else (notebook kernels,
+browser tests), and because these matrices (at most 128×128) are too small for a second
+thread to pay for its synchronisation. ``--threads n`` sets both to n; ``--threads 0`` leaves
+numpy's OpenBLAS as it is and gives PyTorch the same count. torch is optional: without it the
+torch column says so.
 
     .venv/bin/python benchmarks/train_step.py [--reps 200] [--threads 1]
 """
@@ -175,9 +180,12 @@ def measure(steppers, reps):
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def run(reps=200, threads=None, use_torch=True):
-    """Time the three steps on every network; returns one row (dict) per network."""
-    n_threads = numpy_threads(set_to=threads)
+def run(reps=200, threads=1, use_torch=True):
+    """Time the three steps on every network; returns one row (dict) per network.
+
+    ``threads``: BLAS threads for numpy and torch alike (0 or None: keep numpy's, match torch).
+    """
+    n_threads = numpy_threads(set_to=threads or None)
     have_torch = torch is not None and use_torch
     if have_torch:
         torch.set_num_threads(n_threads)
@@ -227,8 +235,8 @@ def table(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=200, help="interleaved repetitions per network")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="BLAS threads for numpy and torch (default: what numpy's OpenBLAS uses)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS threads for numpy and torch (default 1; 0: keep numpy's, match torch)")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
     args = ap.parse_args(argv)
     print(table(run(reps=args.reps, threads=args.threads, use_torch=not args.no_torch)))

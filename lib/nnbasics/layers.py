@@ -64,7 +64,10 @@ def relu_bprop(dh, cache):
     """
     z = cache
     _check_upstream(dh, z.shape, "dh")
-    return dh * (z > 0)
+    dh = np.asarray(dh)
+    dz = (z > 0).astype(np.result_type(dh, z))  # [z > 0]: 1 where the unit is on, 0 where it is off
+    dz *= dh                                     # ∂L/∂z = ∂L/∂h · [z > 0]
+    return dz
 
 
 def tanh_fprop(z):
