@@ -6,6 +6,11 @@ BIN    := $(VENV)/bin
 NB     ?= 00
 PORT   ?= 8866
 
+# The suite's matrices are small: one BLAS thread gives steady slider latency; threads that
+# spin on a busy 2-core machine made a 5 ms region map take 20-70 ms. Override if you like.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 .PHONY: lab test test-fast bench lint present screenshots clean help
 
 help:
