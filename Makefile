@@ -37,8 +37,15 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 lab: $(VENV)/.runtime
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.ip=127.0.0.1
 
+# Two pytest runs, one after the other: unit/app/notebook tests on 2 xdist workers, then the
+# browser tests (one JupyterLab, one Chromium) on their own so they do not fight nbval for
+# the 2 cores. Both always run; the target fails if either failed.
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests --nbval-lax --nbval-current-env notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/browser \
+		--nbval-lax --nbval-current-env notebooks; unit=$$?; \
+	$(BIN)/python -m pytest -p no:xdist tests/browser; browser=$$?; \
+	echo "make test: pytest exit codes: tests+notebooks $$unit, browser $$browser"; \
+	[ $$unit -eq 0 ] && [ $$browser -eq 0 ]
 
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
@@ -46,8 +53,14 @@ test-fast: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run_all.py
 
+present: $(VENV)/.runtime
+	$(BIN)/python scripts/present.py $(NB) --port $(PORT)
+
+screenshots: $(VENV)/.dev
+	$(BIN)/python scripts/screenshots.py
+
 lint: $(VENV)/.dev
-	$(BIN)/ruff check lib tests benchmarks notebooks
+	$(BIN)/ruff check lib tests benchmarks notebooks scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -11,6 +11,7 @@ larger type and wider sliders. Ctrl-C stops it.
 import argparse
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -101,6 +102,12 @@ def main(argv=None):
     token = secrets.token_urlsafe(16)
     cmd = voila_command(nb, port, token, extra=[f"--theme={a.theme}"])
     proc = subprocess.Popen(cmd, env=voila_env(), cwd=nb.parent)
+
+    def stop(signum, frame):  # make the `finally` below stop Voila when we are killed
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
     url = f"http://{HOST}:{port}/?token={token}"
     try:
         wait_for_port(port, proc)
