@@ -33,3 +33,8 @@ from .gradcheck_lab import KinkApp, StepSizeApp  # noqa: E402  (notebook 06)
 
 ALL_APPS += [StepSizeApp, KinkApp]
 __all__ += ["StepSizeApp", "KinkApp"]
+
+from .training import LossSurfaceApp, TrainingApp  # noqa: E402  (notebook 07)
+
+ALL_APPS += [TrainingApp, LossSurfaceApp]
+__all__ += ["TrainingApp", "LossSurfaceApp"]
