@@ -5,6 +5,7 @@ kernel shut down). The harness is scripts/browser_harness.py, shared with `make 
 Without /usr/bin/chromium or playwright every test here skips and says how to enable it.
 Run them on their own (as `make test` does) or under xdist with --dist loadfile/loadgroup.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ def browser_logs(tmp_path_factory):
 def browser():
     reason = harness.unavailable_reason()
     if reason:
+        if os.environ.get("NNBASICS_REQUIRE_BROWSER") == "1":   # set by .ci/run: never skip in CI
+            pytest.fail(f"NNBASICS_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
     with harness.chromium() as b:
         yield b
