@@ -15,7 +15,8 @@ every layer, including ∂L/∂x of the first layer, which ``bprop`` returns too
 
 The three are timed interleaved in one run — each repetition times a block of numpy steps, a
 block of torch steps and a block of floor matmuls, in rotating order — so that a drift in the
-machine's speed hits all of them; the table reports medians over the repetitions.
+machine's speed hits all of them. The table reports the median time of each and, as ratios, the
+median over repetitions of the ratio within a repetition.
 
 Goals: numpy at most 0.5× PyTorch's time on every network, and at most 1.5× the floor on the
 largest (64-128-128-10).
@@ -114,9 +115,10 @@ def numpy_stepper(sizes, N):
 def torch_stepper(sizes, N):
     params, X, y = make_problem(sizes, N)
     L = len(sizes) - 1
-    Ws = [torch.tensor(params[f"W{l}"], requires_grad=True) for l in range(1, L + 1)]
-    bs = [torch.tensor(params[f"b{l}"], requires_grad=True) for l in range(1, L + 1)]
-    tX, ty = torch.tensor(X), torch.tensor(y)
+    f64 = dict(dtype=torch.float64)
+    Ws = [torch.tensor(params[f"W{l}"], **f64, requires_grad=True) for l in range(1, L + 1)]
+    bs = [torch.tensor(params[f"b{l}"], **f64, requires_grad=True) for l in range(1, L + 1)]
+    tX, ty = torch.tensor(X, **f64), torch.tensor(y)
     opt = torch.optim.SGD(Ws + bs, lr=LR, momentum=MU)
 
     def step():
@@ -166,7 +168,11 @@ def _block_size(step):
 
 
 def measure(steppers, reps):
-    """Median seconds per call of each stepper, timed in interleaved blocks (rotating order)."""
+    """Seconds per call of each stepper, one value per repetition, timed in interleaved blocks.
+
+    Every repetition times one block of each stepper back to back (in rotating order), so the
+    ratio of two steppers within one repetition compares them under the same machine load.
+    """
     names = list(steppers)
     sizes = {k: _block_size(s) for k, s in steppers.items()}
     times = {k: [] for k in names}
@@ -177,7 +183,12 @@ def measure(steppers, reps):
             for _ in range(n):
                 step()
             times[k].append((time.perf_counter() - t0) / n)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+def median_ratio(a, b):
+    """Median over repetitions of a[r] / b[r]: robust to load that drifts during the run."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
 def run(reps=200, threads=1, use_torch=True):
@@ -185,11 +196,20 @@ def run(reps=200, threads=1, use_torch=True):
 
     ``threads``: BLAS threads for numpy and torch alike (0 or None: keep numpy's, match torch).
     """
+    before = numpy_threads(), torch.get_num_threads() if torch is not None else None
+    try:
+        return _run(reps, threads, use_torch)
+    finally:  # leave the process as it was for the benchmarks that run after this one
+        numpy_threads(set_to=before[0])
+        if torch is not None:
+            torch.set_num_threads(before[1])
+
+
+def _run(reps, threads, use_torch):
     n_threads = numpy_threads(set_to=threads or None)
     have_torch = torch is not None and use_torch
     if have_torch:
         torch.set_num_threads(n_threads)
-        torch.set_default_dtype(torch.float64)
     rows = []
     for sizes, N in CONFIGS:
         steppers = {"numpy": numpy_stepper(sizes, N), "floor": floor_stepper(sizes, N)}
@@ -199,11 +219,12 @@ def run(reps=200, threads=1, use_torch=True):
             if abs(L_np - L_t) > 1e-9 * max(1.0, abs(L_np)):
                 raise RuntimeError(f"numpy and torch steps disagree on {sizes}: loss {L_np} vs {L_t}")
         t = measure(steppers, reps)
+        med = {k: 1e6 * statistics.median(v) for k, v in t.items()}
         row = {"net": "-".join(map(str, sizes)), "N": N, "threads": n_threads,
-               "numpy_us": 1e6 * t["numpy"], "torch_us": 1e6 * t["torch"] if have_torch else None,
-               "floor_us": 1e6 * t["floor"]}
-        row["numpy/torch"] = t["numpy"] / t["torch"] if have_torch else None
-        row["numpy/floor"] = t["numpy"] / t["floor"]
+               "numpy_us": med["numpy"], "torch_us": med["torch"] if have_torch else None,
+               "floor_us": med["floor"]}
+        row["numpy/torch"] = median_ratio(t["numpy"], t["torch"]) if have_torch else None
+        row["numpy/floor"] = median_ratio(t["numpy"], t["floor"])
         row["goal_torch"] = None if not have_torch else row["numpy/torch"] <= GOAL_VS_TORCH
         row["goal_floor"] = row["numpy/floor"] <= GOAL_VS_FLOOR if sizes == CONFIGS[-1][0] else None
         rows.append(row)
@@ -215,9 +236,9 @@ def table(rows):
     have_torch = any(r["torch_us"] is not None for r in rows)
     fmt_us = lambda v: f"{v:9.1f}" if v is not None else "        -"
     ok = lambda v: "" if v is None else ("ok" if v else "MISS")
-    lines = [f"one training step (fprop, softmax_loss, bprop, Momentum step), float64, median of "
-             f"interleaved blocks; {rows[0]['threads']} BLAS thread(s) for numpy"
-             + (" and torch" if have_torch else ""),
+    lines = [f"one training step (fprop, softmax_loss, bprop, Momentum step), float64; "
+             f"{rows[0]['threads']} BLAS thread(s) for numpy" + (" and torch" if have_torch else "")
+             + "; medians over interleaved repetitions (ratios: median of the per-repetition ratio)",
              f"{'network':>16} {'N':>4} {'numpy µs':>9} {'torch µs':>9} {'floor µs':>9} "
              f"{'numpy/torch':>11} {'numpy/floor':>11}  goals (≤{GOAL_VS_TORCH}× torch, ≤{GOAL_VS_FLOOR}× floor)"]
     for r in rows:
