@@ -12,13 +12,15 @@ import pytest
 from browser_support import ROOT, harness
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
+    xdist = config.pluginmanager.hasplugin("xdist")
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            if xdist:   # under `-n N --dist loadgroup` all browser tests share one worker
+                item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
