@@ -20,8 +20,9 @@ palette with every region outlined in dark grey.
 """
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.colors import Normalize, to_rgba
+from matplotlib.path import Path
 
 __all__ = ["FrozenBackground", "POSITIVE", "NEGATIVE", "NODE_CMAP", "layer_labels", "NetworkDiagram", "RegionPlot",
            "pattern_colours", "level_segments", "region_edges", "ProbBars"]
@@ -251,30 +252,53 @@ def pattern_colours(patterns, palette=None, seed=7):
 
 def _make_palette():
     base = colormaps["tab20"](np.arange(20))
-    pale = 0.55 * base + 0.45  # lighten towards white so level sets and edges stay readable
+    pale = 0.35 * base + 0.65  # lighten towards white so level sets and edges stay readable
     pale[:, 3] = 1.0
-    return pale
+    return pale.astype(np.float32)
 
 
 _PALETTE = _make_palette()
 
 
-def level_segments(polygons, maps, levels):
+class _Edges:
+    """Every edge of a list of convex polygons, as flat arrays (built once per update).
+
+    p0, p1: (E, 2) the two ends of each edge; region: (E,) which polygon it belongs to.
+    """
+
+    def __init__(self, polygons):
+        lens = np.fromiter((len(v) for v in polygons), dtype=np.intp, count=len(polygons))
+        self.n = len(polygons)
+        self.p0 = np.concatenate(polygons) if self.n else np.zeros((0, 2))
+        ends = np.cumsum(lens)
+        nxt = np.arange(1, len(self.p0) + 1)
+        nxt[ends - 1] = ends - lens                      # the last vertex joins the first
+        self.p1 = self.p0[nxt]
+        self.region = np.repeat(np.arange(self.n), lens)
+
+    def segments(self):
+        return np.stack([self.p0, self.p1], axis=1)
+
+
+def level_segments(polygons, maps, levels, edges=None):
     """Exact level sets of a piecewise-linear function, clipped to its convex regions.
 
-    polygons: list of (K_r, 2) vertex arrays (convex, in order); maps: list of ``(a, c)`` with
-    ``f(x) = x @ a + c`` inside region r (``a`` (2,), ``c`` float); levels: (T,) values.
+    polygons: list of (K_r, 2) vertex arrays (convex, in order); maps: ``(a (R, 2), c (R,))``
+    or a list of ``(a, c)`` with ``f(x) = x @ a + c`` inside region r; levels: (T,) values.
     Returns ``(segments (S, 2, 2), level_index (S,))``: one straight piece of ``{f = t}`` per
     region it crosses. Vectorised over all edges of all regions at once.
     """
     levels = np.asarray(levels, dtype=float)
     if len(polygons) == 0 or levels.size == 0:
         return np.zeros((0, 2, 2)), np.zeros(0, dtype=int)
-    p0 = np.concatenate(polygons)
-    p1 = np.concatenate([np.roll(v, -1, axis=0) for v in polygons])
-    region = np.repeat(np.arange(len(polygons)), [len(v) for v in polygons])
-    a = np.array([m[0] for m in maps], dtype=float).reshape(len(polygons), -1)[region]
-    c = np.array([m[1] for m in maps], dtype=float).reshape(-1)[region]
+    e = _Edges(polygons) if edges is None else edges
+    if isinstance(maps, tuple) and len(maps) == 2 and np.ndim(maps[0]) == 2:
+        a_r, c_r = np.asarray(maps[0], dtype=float), np.asarray(maps[1], dtype=float)
+    else:
+        a_r = np.array([m[0] for m in maps], dtype=float).reshape(len(polygons), -1)
+        c_r = np.array([m[1] for m in maps], dtype=float).reshape(-1)
+    a, c = a_r[e.region], c_r[e.region]
+    p0, p1 = e.p0, e.p1
     f0 = np.einsum("ed,ed->e", p0, a) + c
     f1 = np.einsum("ed,ed->e", p1, a) + c
     # half-open test: a convex polygon is crossed at exactly 0 or 2 of its edges
@@ -285,7 +309,7 @@ def level_segments(polygons, maps, levels):
     df = f1[e_idx] - f0[e_idx]
     s = (levels[t_idx] - f0[e_idx]) / np.where(df == 0, 1.0, df)
     pts = p0[e_idx] + s[:, None] * (p1[e_idx] - p0[e_idx])
-    key = t_idx * len(polygons) + region[e_idx]
+    key = t_idx * e.n + e.region[e_idx]
     order = np.argsort(key, kind="stable")
     key, pts, t_idx = key[order], pts[order], t_idx[order]
     # pair consecutive crossings of the same (level, region)
@@ -296,77 +320,122 @@ def level_segments(polygons, maps, levels):
     return segs, t_idx[ok]
 
 
+def segments_path(segs):
+    """One compound ``Path`` drawing many separate segments (S, 2, 2): move-to, line-to, ….
+
+    Matplotlib makes one Path object per segment of a ``LineCollection``; with thousands of
+    edges that bookkeeping costs more than the drawing, so the tiling draws each family of
+    lines (all region edges; each level of the level sets) as one compound path instead.
+    """
+    segs = np.asarray(segs, dtype=float).reshape(-1, 2, 2)
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO], dtype=Path.code_type), len(segs))
+    return Path(segs.reshape(-1, 2), codes)
+
+
 def region_edges(polygons):
-    """Closed outlines of the regions: a list of (K_r + 1, 2) arrays for a ``LineCollection``."""
-    return [np.vstack([v, v[:1]]) for v in polygons if len(v) >= 2]
+    """Every edge of every region as an (E, 2, 2) array of segments for a ``LineCollection``
+    (an edge shared by two regions appears twice, once for each)."""
+    return _Edges(polygons).segments() if len(polygons) else np.zeros((0, 2, 2))
 
 
 class RegionPlot:
     """The tiling of the plane by a ReLU net with 2-D input: "mapping is locally linear".
 
-    - colours: one per activation pattern, sampled on a grid and shown with ``imshow``
-      (``resolution`` × ``resolution`` pixels over ``xlim × ylim``);
+    - colours: one per activation pattern. ``fill='image'``: on a grid of ``resolution`` ×
+      ``resolution`` pixel centres over ``xlim × ylim`` (the points of ``region_map``), via
+      ``imshow``; ``fill='polygons'``: the exact regions filled (a ``PolyCollection``; about twice
+      as fast to draw as the image here, and exact at any zoom);
     - edges: the exact region boundaries from ``linear_regions`` (a ``LineCollection``);
     - level sets: the exact contours ``{o = t}`` of one output of the network, straight inside
-      each region and bending only on its edges (a second ``LineCollection``, coloured by t).
+      each region and bending only on its edges (a second ``LineCollection``, coloured by t
+      with the dark part of ``viridis``: purple = low, green = high).
 
-    ``update(params, regions=None, output=0, patterns=None)`` changes all three in place.
-    ``regions`` is the list from ``linear_regions(params, box)`` (each with ``.vertices``,
-    ``.pattern``, ``.A`` (C, 2), ``.c`` (C,)); without it only the colours are drawn.
-    ``patterns`` may pass a precomputed bool ``(resolution², H)`` grid of activation patterns.
+    ``update(params, regions=None, output=0, ids=None, id_patterns=None)`` changes all three in
+    place. ``regions`` is the list from ``linear_regions(params, box)`` (each with ``.vertices``,
+    ``.pattern``, ``.A`` (C, 2), ``.c`` (C,)); without it only the image colours are drawn
+    (``fill='polygons'`` needs it). ``ids`` (ny, nx) and ``id_patterns`` (n_regions, H) bool may
+    pass what ``region_map`` found (the pattern of each id) for ``fill='image'``; otherwise the
+    patterns of the grid are computed here. The same pattern gets the same colour in both modes.
+    ``self.fill`` is the artist holding the colours (the image or the PolyCollection).
     """
 
     def __init__(self, ax, xlim=(-3.0, 3.0), ylim=(-2.0, 2.5), resolution=200, n_levels=12,
-                 level_cmap="cividis", edge_colour="0.2", edge_width=0.9):
+                 level_cmap="viridis", edge_colour="0.1", edge_width=0.8, fill="image"):
+        if fill not in ("image", "polygons"):
+            raise ValueError(f"fill must be 'image' or 'polygons', got {fill!r}")
         self.ax = ax
+        self.fill_mode = fill
         self.xlim, self.ylim = tuple(map(float, xlim)), tuple(map(float, ylim))
         self.resolution = int(resolution)
         self.n_levels = int(n_levels)
-        xs = np.linspace(*self.xlim, self.resolution)
-        ys = np.linspace(*self.ylim, self.resolution)
+        n = self.resolution
+        xs = self.xlim[0] + (np.arange(n) + 0.5) * (self.xlim[1] - self.xlim[0]) / n
+        ys = self.ylim[0] + (np.arange(n) + 0.5) * (self.ylim[1] - self.ylim[0]) / n
         gx, gy = np.meshgrid(xs, ys)
-        self.grid = np.column_stack([gx.ravel(), gy.ravel()])  # (R², 2), rows of the image
-        self.image = ax.imshow(np.ones((self.resolution, self.resolution, 4)), origin="lower",
-                               extent=(*self.xlim, *self.ylim), interpolation="nearest", aspect="auto",
-                               zorder=0)
+        self.grid = np.column_stack([gx.ravel(), gy.ravel()])  # (n², 2), row i of the image is ys[i]
+        if fill == "image":
+            self.image = ax.imshow(np.ones((n, n, 4), dtype=np.float32), origin="lower",
+                                   extent=(*self.xlim, *self.ylim), interpolation="nearest", aspect="auto",
+                                   zorder=0)
+            self.fill = self.image
+        else:
+            self.image = None
+            self.fill = PolyCollection([], edgecolors="none", linewidths=0, zorder=0, antialiaseds=False)
+            ax.add_collection(self.fill, autolim=False)
         self.level_cmap = colormaps[level_cmap]
-        self.levels_lc = LineCollection([], linewidths=1.1, zorder=2, linestyles="-")
-        self.edges_lc = LineCollection([], colors=edge_colour, linewidths=edge_width, zorder=3)
-        ax.add_collection(self.levels_lc)
-        ax.add_collection(self.edges_lc)
+        # one compound path per family of lines (see segments_path): fast to update and to draw
+        self.levels_lc = PathCollection([], facecolors="none", linewidths=1.6, zorder=2,
+                                        transform=ax.transData)
+        self.edges_lc = PathCollection([], facecolors="none", edgecolors=edge_colour, linewidths=edge_width,
+                                       zorder=3, transform=ax.transData)
+        ax.add_collection(self.levels_lc, autolim=False)
+        ax.add_collection(self.edges_lc, autolim=False)
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
+        ax.set_xlabel("$x_1$", fontsize=13)
+        ax.set_ylabel("$x_2$", fontsize=13)
         self.levels = np.zeros(0)
 
-    def update(self, params, regions=None, output=0, patterns=None):
+    def update(self, params, regions=None, output=0, ids=None, id_patterns=None):
         """Redraw colours (grid), exact edges and level sets for ``params``; returns self."""
-        if patterns is None:
-            patterns = _grid_patterns(params, self.grid)
-        rgba = pattern_colours(patterns)
-        self.image.set_data(rgba.reshape(self.resolution, self.resolution, 4))
+        n = self.resolution
+        if self.image is not None:
+            if ids is None:
+                rgba = pattern_colours(_grid_patterns(params, self.grid))
+            else:
+                rgba = pattern_colours(id_patterns)[np.asarray(ids).ravel()]
+            # float32 RGBA: the cheapest for Agg to resample (measured: float64 and uint8 are slower)
+            self.image.set_data(rgba.reshape(n, n, 4))
+        elif regions is None:
+            raise ValueError("RegionPlot(fill='polygons') needs the regions of linear_regions")
+        else:
+            self.fill.set_verts([r.vertices for r in regions])
+            pats = np.array([r.pattern for r in regions], dtype=bool).reshape(len(regions), -1)
+            self.fill.set_facecolor(pattern_colours(pats))
         if regions is None:
-            self.edges_lc.set_segments([])
-            self.levels_lc.set_segments([])
+            self.edges_lc.set_paths([])
+            self.levels_lc.set_paths([])
             self.levels = np.zeros(0)
             return self
         polys = [np.asarray(r.vertices, dtype=float) for r in regions]
-        self.edges_lc.set_segments(region_edges(polys))
-        maps = [(np.asarray(r.A, dtype=float)[output], float(np.asarray(r.c, dtype=float)[output]))
-                for r in regions]
+        edges = _Edges(polys)
+        self.edges_lc.set_paths([segments_path(edges.segments())])
+        a = np.array([r.A[output] for r in regions], dtype=float).reshape(len(regions), -1)
+        c = np.array([r.c[output] for r in regions], dtype=float).reshape(-1)
         # level values: evenly spaced over the range the function takes on the region vertices
-        vals = np.concatenate([v @ a + c for v, (a, c) in zip(polys, maps, strict=True)]) if polys else np.zeros(1)
-        lo, hi = float(vals.min()), float(vals.max())
+        vals = np.einsum("ed,ed->e", edges.p0, a[edges.region]) + c[edges.region]
+        lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 0.0)
         if hi - lo < 1e-12:
             self.levels = np.zeros(0)
         else:
             step = (hi - lo) / (self.n_levels + 1)
             self.levels = lo + step * np.arange(1, self.n_levels + 1)
-        segs, which = level_segments(polys, maps, self.levels)
-        self.levels_lc.set_segments(segs)
-        if len(which):
-            self.levels_lc.set_color(self.level_cmap(Normalize(lo, hi)(self.levels[which])))
+        segs, which = level_segments(polys, (a, c), self.levels, edges=edges)
+        present = np.unique(which)
+        self.levels_lc.set_paths([segments_path(segs[which == t]) for t in present])
+        if len(present):
+            # the dark 85 % of the map: every level stays visible on the pale tiles
+            self.levels_lc.set_edgecolor(self.level_cmap(0.85 * Normalize(lo, hi)(self.levels[present])))
         return self
 
 
@@ -392,22 +461,30 @@ class FrozenBackground:
 
         frozen = FrozenBackground(fig, dynamic=[line, bars, text])   # the artists update() changes
         ...
-        frozen.invalidate()     # after changing anything else (limits, ticks, titles, labels)
+        ax.set_ylim(-lim, lim); frozen.set_key(lim)   # the frozen parts now depend on lim
+        frozen.invalidate()     # after changing frozen parts in a way no key describes
 
     Text is the costly part of an Agg draw (about 0.1 ms per glyph here: tick labels, titles,
     equations); a slider callback that changes a few artists then costs a copy of the cached
     pixels plus those artists. Every draw of the figure goes through this (the first one
-    included), so the picture is the same whether or not it came from the cache; the moving
-    artists are drawn above the frozen ones. The cache is keyed by the renderer and its size
-    and dpi (a resized or high-dpi ipympl canvas, or ``savefig``, redraws it in full); with a
-    renderer that cannot copy pixels (vector formats) the figure draws as usual.
+    included), so the picture is the same whether or not it came from the cache. The moving
+    artists are drawn above the frozen ones, in their zorder (so a frozen artist that must stay
+    on top of a moving one, such as a legend inside the axes, is listed as moving too).
+
+    ``set_key(key)`` names the state of the frozen parts (axis limits, a title): one background
+    is kept per key (the last ``max_cached``), so going back to an earlier key costs nothing.
+    The cache is also keyed by the renderer, its size and dpi (a resized or high-dpi ipympl
+    canvas, or ``savefig``, draws in full); a renderer that cannot copy pixels (vector formats)
+    draws the figure as usual.
     """
 
-    def __init__(self, fig, dynamic):
+    def __init__(self, fig, dynamic, max_cached=8):
         self.fig = fig
         self.dynamic = list(dynamic)
-        self._key = None
-        self._background = None
+        self.max_cached = int(max_cached)
+        self.static_key = None
+        self._cache = {}
+        self.full_draws = 0
         self._figure_draw = fig.draw
         fig.draw = self._draw  # the canvas calls figure.draw(renderer)
 
@@ -415,16 +492,25 @@ class FrozenBackground:
         self.dynamic += artists
         self.invalidate()
 
+    def set_key(self, key):
+        """The frozen parts are now in state ``key`` (hashable); returns True if it changed."""
+        if key == self.static_key:
+            return False
+        self.static_key = key
+        self.fig.stale = True
+        return True
+
     def invalidate(self):
-        """Forget the cached pixels: the next draw redraws everything once."""
-        self._key = None
+        """Forget every cached background: the next draw redraws everything once."""
+        self._cache.clear()
         self.fig.stale = True
 
     def _draw(self, renderer):
         if not (hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region")):
             return self._figure_draw(renderer)
-        key = (id(renderer), renderer.width, renderer.height, self.fig.dpi)
-        if key != self._key:
+        key = (id(renderer), renderer.width, renderer.height, self.fig.dpi, self.static_key)
+        background = self._cache.get(key)
+        if background is None:
             # hide the moving artists for one draw; ``_visible`` directly, so that no "stale"
             # notification (which would ask an interactive canvas for yet another draw) goes out
             shown = [a._visible for a in self.dynamic]
@@ -435,10 +521,13 @@ class FrozenBackground:
             finally:
                 for a, v in zip(self.dynamic, shown, strict=True):
                     a._visible = v
-            self._background = renderer.copy_from_bbox(self.fig.bbox)
-            self._key = key
+            background = renderer.copy_from_bbox(self.fig.bbox)
+            if len(self._cache) >= self.max_cached:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = background
+            self.full_draws += 1
         else:
-            renderer.restore_region(self._background)
+            renderer.restore_region(background)
         for a in sorted(self.dynamic, key=lambda a: a.get_zorder()):
             if a.get_visible():
                 a.draw(renderer)

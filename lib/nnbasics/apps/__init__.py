@@ -38,3 +38,8 @@ from .training import LossSurfaceApp, TrainingApp  # noqa: E402  (notebook 07)
 
 ALL_APPS += [TrainingApp, LossSurfaceApp]
 __all__ += ["TrainingApp", "LossSurfaceApp"]
+
+from .tiling import Kinks1DApp, ReluTilingApp  # noqa: E402  (notebook 02)
+
+ALL_APPS += [Kinks1DApp, ReluTilingApp]
+__all__ += ["Kinks1DApp", "ReluTilingApp"]

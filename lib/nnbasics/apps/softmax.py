@@ -138,11 +138,9 @@ class SoftmaxApp(App):
             self._o_top = top
             self.ax_o.set_ylim(-1.12 * top, 1.12 * top)
             self.ax_o.set_yticks([-top, -top / 2, 0, top / 2, top])
-            self.frozen.invalidate()
         title = "logits $o=\\max(0,z)$  (— marks z)" if relu else "logits $o$"
         if title != self.ax_o.get_title():
             self.ax_o.set_title(title, fontsize=13)
-            self.frozen.invalidate()
         # probabilities
         self.bars.update(r["p"], r["y"])
         # gradient
@@ -157,7 +155,7 @@ class SoftmaxApp(App):
         g_title = r"$\partial L/\partial z=(p-y)\cdot[z>0]$" if relu else r"$\partial L/\partial o=p(c|x)-y$"
         if g_title != self.g_title.get_text():
             self.g_title.set_text(g_title)
-            self.frozen.invalidate()
+        self.frozen.set_key((top, relu))   # the frozen parts: the logit axis and both titles
         gap = float(np.abs(r["grad"] - r["numerical"]).max())
         self.loss_text.set_text(f"L = −log p(c_y|x) = {r['L']:.4f}")
         naive = r["naive"]
