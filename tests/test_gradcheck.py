@@ -167,7 +167,10 @@ def test_grad_check_passes_a_correct_gradient():
     params, X, y, f = small_problem((3, 6, 5, 4), N=5, seed=3)
     o, cache = nb.fprop(params, X)
     grads = nb.bprop(nb.softmax_loss(o, y)[1], cache, params)
+    before = copy(params)
     report = nb.grad_check(f, params, grads, pattern=lambda p: nb.activation_pattern(p, X))
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])  # every wiggled entry put back exactly
     assert report.ok and report.max_error < 1e-8 and report.kinks == []
     assert [p.name for p in report.params] == list(params)
     assert report["W2"].shape == (5, 6)

@@ -7,6 +7,8 @@ running the rest of the network from there.
 """
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import nnbasics as nb
 from nnbasics.layers import ACTIVATIONS
@@ -117,6 +119,45 @@ def test_bprop_matches_central_differences(case):
             assert grads[name].shape == np.shape(cache[name]), name
             assert nb.rel_error(grads[name], num) < TOL, name
     np.testing.assert_array_equal(grads["o"], do)
+
+
+@pytest.mark.parametrize("sizes", [[1, 1, 1], [2, 1, 3], [5, 32, 2], [3, 2, 40, 4], [64, 8, 10]],
+                         ids=lambda s: "-".join(map(str, s)))
+def test_bprop_matches_central_differences_for_narrow_and_wide_layers(sizes):
+    params = nb.init_params(sizes, seed=5)
+    x = data(sizes[0], 4, seed=6)
+    y = np.arange(4) % sizes[-1]
+    f = lambda p: nb.softmax_loss(nb.fprop(p, x)[0], y)[0]
+    o, cache = nb.fprop(params, x)
+    grads = nb.bprop(nb.softmax_loss(o, y)[1], cache, params)
+    report = nb.grad_check(f, params, grads, eps=EPS, tol=TOL, pattern=lambda p: pre_activations(p, x, False))
+    assert report.kinks == [] and report.ok, str(report)
+
+
+@settings(max_examples=30)
+@given(depth=st.integers(1, 3), width=st.integers(1, 6), N=st.one_of(st.none(), st.integers(1, 4)),
+       output_relu=st.booleans(), activation=st.sampled_from(["relu", "tanh"]), seed=st.integers(0, 2**16))
+def test_bprop_matches_central_differences_on_random_networks(depth, width, N, output_relu, activation, seed):
+    """Any depth, width, batch size and seed (away from ReLU kinks): bprop is the derivative.
+
+    The bound is the relative error of 1e-7, or, where a whole parameter's gradient is tiny (a
+    saturated tanh), the noise floor of a central difference, about 1e-16·max(1, L)/ε absolute.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = [int(rng.integers(1, 5))] + [width] * (depth - 1) + [int(rng.integers(2, 5))]
+    params = nb.init_params(sizes, seed=seed)
+    x = rng.standard_normal(sizes[0] if N is None else (N, sizes[0]))
+    o, cache = nb.fprop(params, x, output_relu=output_relu, activation=activation)
+    through_relu = [f"z{l}" for l in range(1, depth) if activation == "relu"] + ([f"z{depth}"] * output_relu)
+    assume(all(np.min(np.abs(cache[k])) > 1e-4 for k in through_relu))  # no kink within reach of ε
+    loss = make_loss("softmax", o.shape, seed=seed)
+    L, do = loss(o)
+    grads = nb.bprop(do, cache, params)
+    f = lambda p: loss(nb.fprop(p, x, output_relu=output_relu, activation=activation)[0])[0]
+    num = nb.numerical_gradient(f, params, eps=EPS)
+    for k in params:
+        err, diff = nb.rel_error(grads[k], num[k]), np.max(np.abs(grads[k] - num[k]))
+        assert err < TOL or diff < 1e-9 * max(1.0, L), (k, err, diff)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3])
