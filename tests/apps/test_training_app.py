@@ -1,0 +1,265 @@
+"""TrainingApp and LossSurfaceApp (notebook 07), driven headless under Agg.
+
+Playing is simulated the way the browser does it: the Play widget's value goes up by one per
+tick while ``playing`` is True; every tick runs ``speed`` optimiser steps and redraws.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+import nnbasics as nb
+from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
+from nnbasics.apps.training import (
+    LossSurfaceApp,
+    TrainingApp,
+    decision_rgb,
+    flatten,
+    full_batch_paths,
+    loss_on_plane,
+    path_plane,
+    unflatten,
+)
+
+
+def play(app, ticks):
+    app.play.playing = True
+    for _ in range(ticks):
+        if not app.play.playing:
+            break
+        app.play.value += 1
+
+
+@pytest.fixture
+def app():
+    a = TrainingApp()
+    yield a
+    a.close()
+
+
+def shown_rgb(app, panel=0):
+    return np.asarray(app.panels[panel].image.get_array())
+
+
+def test_playing_trains_the_default_spiral_to_97_percent(app):
+    app.speed.value = 50
+    play(app, 30)                                          # 1500 steps
+    tr = app.trainers[0]
+    assert app.step == 1500 and app.last_error is None
+    assert tr.history["train_acc"][-1] >= 0.97
+    assert tr.history["train_loss"][-1] < tr.history["train_loss"][0]
+    assert app.time.max == 1500 and app.time.value == 1500
+    assert app.fast_draws > app.full_draws                 # ticks are blitted, not fully redrawn
+    assert drawn_nonfinite(app.fig) == []
+
+
+def test_step_and_reset_buttons(app):
+    app.step_button.click()
+    assert app.step == app.speed.value
+    first = {k: v.copy() for k, v in app.trainers[0].snapshots[0].params.items()}
+    app.reset_button.click()
+    assert app.step == 0 and app.time.max == 0
+    for k, v in first.items():                             # reset goes back to the same θ0
+        np.testing.assert_array_equal(app.trainers[0].params[k], v)
+
+
+def test_a_diverging_learning_rate_stops_playing_with_a_message_and_draws_nothing_nan():
+    app = TrainingApp(lr=10 ** 1.5)
+    try:
+        play(app, 20)
+        assert app.play.playing is False
+        assert app.last_error is None
+        assert app.diverged and "diverged" in app.message.value and "Lower" in app.diverged
+        assert app.panels[0].warning.get_visible()
+        assert drawn_nonfinite(app.fig) == []
+        step = app.step
+        play(app, 3)                                       # pressing play again does nothing
+        assert app.step == step and app.play.playing is False
+        app.lr.value = 0.05
+        app.reset_button.click()
+        play(app, 3)
+        assert app.diverged is None and app.step > 0
+        assert not app.panels[0].warning.get_visible()
+    finally:
+        app.close()
+
+
+def test_scrubbing_shows_exactly_the_stored_snapshot(app):
+    app.optimizer.value = "both"
+    play(app, 20)                                          # 200 steps, snapshots every 5
+    live = shown_rgb(app).copy()
+    app.time.value = 60
+    for i, tr in enumerate(app.trainers):
+        snap = tr.snapshot_at(60)
+        assert snap.step == 60
+        o, _ = nb.fprop(snap.params, app.grid)
+        expected = decision_rgb(nb.softmax(o)).reshape(app.RESOLUTION, app.RESOLUTION, 3)
+        np.testing.assert_array_equal(shown_rgb(app, i), expected)
+        line = app.curve_lines[("loss", tr.optimizer_name, "train")]
+        assert line.get_xdata()[-1] == 60                  # curves drawn up to that step
+    assert "step 60 of 200" in app.panels[0].ax.get_title()
+    assert app.time_marks[0].get_visible()
+    assert app.state()["time"] == 60
+    app.time.value = app.time.max                          # back to the latest
+    np.testing.assert_array_equal(shown_rgb(app), live)
+    assert app.state()["time"] is None
+
+
+def _click(app, x1, x2, button=1):
+    ax = app.panels[0].ax
+    app.fig.canvas.draw()
+    px, py = ax.transData.transform((x1, x2))
+    MouseEvent("button_press_event", app.fig.canvas, px, py, button=button)._process()
+
+
+def test_clicked_points_become_training_data():
+    app = TrainingApp(dataset="own", n_classes=2)
+    try:
+        assert app.trainers == [] and "click" in app.panels[0].empty.get_text()
+        play(app, 2)                                       # nothing to train: no crash, stops
+        assert app.last_error is None
+        app.click_class.value = 0
+        _click(app, -0.6, 0.5)
+        _click(app, -0.5, -0.4)
+        app.click_class.value = 1
+        _click(app, 0.7, 0.1)
+        assert app.last_error is None
+        assert len(app.points) == 3
+        np.testing.assert_allclose(app.points[0][:2], [-0.6, 0.5], atol=0.02)
+        assert [p[2] for p in app.points] == [0, 0, 1]
+        tr = app.trainers[0]
+        assert tr.X.shape == (3, 2) and tr.y.tolist() == [0, 0, 1]
+        play(app, 20)
+        assert app.trainers[0].history["train_acc"][-1] == 1.0
+        assert drawn_nonfinite(app.fig) == []
+        state = app.state()
+        app.clear_button.click()
+        assert app.points == [] and app.trainers == []
+    finally:
+        app.close()
+    again = TrainingApp(**state)
+    try:
+        assert again.state() == state
+        assert len(again.trainers[0].y) == 3
+    finally:
+        again.close()
+
+
+def test_a_click_also_adds_to_a_generated_data_set(app):
+    n = len(app.trainers[0].y)
+    app.click_class.value = 2
+    _click(app, 0.0, 0.0)
+    assert len(app.trainers[0].y) == n + 1 and app.trainers[0].y[-1] == 2
+    _click(app, 2.0, 0.0, button=3)                       # right button: ignored
+    assert len(app.points) == 1
+
+
+def test_state_round_trips_with_training_and_scrubbing(app):
+    app.set_state(dataset="moons", width=8, depth=3, optimizer="both", lr=0.2, momentum=0.8, batch_size=16,
+                  seed=4, tiling=True)
+    play(app, 12)
+    app.time.value = 55
+    state = app.state()
+    assert state["steps"] == 120 and state["time"] == 55
+    again = TrainingApp(**state)
+    try:
+        assert again.state() == state
+        for i in range(2):
+            np.testing.assert_array_equal(shown_rgb(again, i), shown_rgb(app, i))
+        assert figure_digest(again.fig) == figure_digest(app.fig)
+    finally:
+        again.close()
+
+
+def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan():
+    app = TrainingApp(optimizer="both", tiling=True, width=4, depth=2)
+    try:
+        play(app, 3)
+        for name in ("lr", "momentum", "batch_size", "width", "depth"):
+            control = getattr(app, name)
+            for v in sweep_values(control, n=3):
+                control.value = v
+                assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
+            play(app, 1)
+            assert app.last_error is None, f"{name} then a tick: {app.last_error!r}"
+            assert drawn_nonfinite(app.fig) == [], name
+    finally:
+        app.close()
+
+
+def test_exact_tiling_for_small_nets_grid_tiling_for_big_ones():
+    app = TrainingApp(width=6, depth=2, tiling=True)
+    try:
+        play(app, 2)
+        assert app.panels[0].edges.get_visible() and len(app.panels[0].edges.get_segments()) >= app.n_regions > 1
+        app.width.value = 16
+        assert app.panels[0].edge_image.get_visible() and not app.panels[0].edges.get_visible()
+        assert np.asarray(app.panels[0].edge_image.get_array())[..., 3].max() > 0
+    finally:
+        app.close()
+
+
+def test_rebuilding_the_app_makes_no_extra_figure():
+    before = len(plt.get_fignums())
+    a = TrainingApp()
+    play(a, 3)
+    a.optimizer.value = "both"
+    assert len(plt.get_fignums()) == before + 1
+    a.close()
+    assert len(plt.get_fignums()) == before
+
+
+# -- the loss surface ------------------------------------------------------------------------------
+
+def test_full_batch_paths_follow_the_library_optimisers():
+    X, y = nb.make_gaussians(n_per_class=10, noise=0.6)
+    p0 = nb.init_params([2, 5, 3], seed=1)
+    thetas, losses = full_batch_paths(p0, X, y, lr=0.1, mus=[0.0, 0.9], steps=6)
+    for k, opt in enumerate([nb.SGD(0.1), nb.Momentum(0.1, 0.9)]):
+        p = {n: v.copy() for n, v in p0.items()}
+        for t in range(6):
+            o, cache = nb.fprop(p, X)
+            L, do = nb.softmax_loss(o, y)
+            assert losses[k, t] == pytest.approx(L, abs=1e-12)
+            np.testing.assert_allclose(thetas[k, t], flatten(p), atol=1e-12)
+            opt.step(p, nb.bprop(do, cache, p))
+        np.testing.assert_allclose(thetas[k, 6], flatten(p), atol=1e-12)
+
+
+def test_path_plane_is_orthonormal_and_holds_the_momentum_end():
+    rng = np.random.default_rng(0)
+    a = np.cumsum(rng.standard_normal((20, 9)), axis=0)
+    b = np.cumsum(rng.standard_normal((20, 9)), axis=0)
+    a -= a[0]
+    b -= b[0]
+    e1, e2, scale, held = path_plane(a, b)
+    assert abs(e1 @ e2) < 1e-12 and np.isclose(e1 @ e1, 1) and np.isclose(e2 @ e2, 1)
+    np.testing.assert_allclose((a[-1] @ np.stack([e1, e2], 1)) / scale, [1, 0], atol=1e-12)
+    assert 0 < held <= 1
+
+
+def test_loss_on_plane_matches_the_network_loss():
+    X, y = nb.make_gaussians(n_per_class=10, noise=0.6)
+    p0 = nb.init_params([2, 5, 3], seed=1)
+    rng = np.random.default_rng(2)
+    e1, e2 = rng.standard_normal((2, len(flatten(p0))))
+    grid = loss_on_plane(p0, e1, e2, np.array([0.0, 0.3]), np.array([-0.2, 0.0, 0.1]), X, y)
+    assert grid.shape == (3, 2)
+    p = unflatten(flatten(p0) + 0.3 * e1 - 0.2 * e2, p0)
+    assert grid[0, 1] == pytest.approx(nb.softmax_loss(nb.fprop(p, X)[0], y)[0], abs=1e-12)
+    assert grid[1, 0] == pytest.approx(nb.softmax_loss(nb.fprop(p0, X)[0], y)[0], abs=1e-12)
+
+
+def test_loss_surface_app_momentum_gets_lower_and_large_lr_draws_nothing_nan():
+    app = LossSurfaceApp()
+    try:
+        assert app.last_error is None
+        assert app.final["momentum"] < app.final["sgd"]
+        np.testing.assert_allclose(app.coords["momentum"][-1], [1, 0], atol=1e-9)
+        np.testing.assert_allclose(app.coords["sgd"][0], [0, 0], atol=1e-12)
+        app.lr.value = 1.0
+        app.momentum.value = 0.95
+        app.steps.value = 200
+        assert app.last_error is None and drawn_nonfinite(app.fig) == []
+    finally:
+        app.close()

@@ -1,0 +1,135 @@
+"""The training loop of notebooks 07–08 (nnbasics.trainer): it learns, it stops when it diverges,
+its snapshots are exact copies, SGD and momentum start alike, and the model search works."""
+import copy
+
+import numpy as np
+import pytest
+
+import nnbasics as nb
+from nnbasics.trainer import Trainer, accuracy, evaluate, grid_search
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    return nb.make_spiral()                     # the default: 3 classes, 100 each, noise 0.2
+
+
+def test_default_spiral_reaches_97_percent_training_accuracy(spiral):
+    X, y = spiral
+    tr = Trainer(X, y)                          # [2, 16, 16, 3], momentum, η = 0.1, batch 32
+    tr.run(1500)
+    assert tr.diverged is None
+    assert tr.history["train_acc"][-1] >= 0.97
+    assert accuracy(tr.params, tr.X, tr.y) == tr.history["train_acc"][-1]
+    assert tr.history["train_loss"][-1] < 0.3 * tr.history["train_loss"][0]     # the loss fell
+
+
+def test_one_step_is_the_slides_update(spiral):
+    X, y = spiral
+    tr = Trainer(X, y, optimizer="sgd", lr=0.5, batch_size=8, seed=3)
+    before = copy.deepcopy(tr.params)
+    rng = np.random.default_rng([3, 1])         # the trainer's mini-batch order
+    B = next(nb.iterate_minibatches(len(tr.y), 8, rng))
+    o, cache = nb.fprop(before, tr.X[B])
+    _, do = nb.softmax_loss(o, tr.y[B])
+    g = nb.bprop(do, cache, before)
+    tr.train_step()
+    for k in before:
+        np.testing.assert_allclose(tr.params[k], before[k] - 0.5 * g[k], rtol=0, atol=1e-12)
+
+
+def test_sgd_and_momentum_with_one_seed_start_alike_and_see_the_same_batches(spiral):
+    X, y = spiral
+    a = Trainer(X, y, optimizer="sgd", seed=5)
+    b = Trainer(X, y, optimizer="momentum", seed=5)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    assert [a.next_batch().tolist() for _ in range(12)] == [b.next_batch().tolist() for _ in range(12)]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_a_huge_learning_rate_stops_with_a_message_and_finite_parameters(spiral, optimizer):
+    X, y = spiral
+    tr = Trainer(X, y, optimizer=optimizer, lr=30.0)
+    with np.errstate(all="raise"):              # no numpy warning escapes either
+        done = tr.run(200)
+    assert done < 200
+    assert tr.diverged and "diverged" in tr.diverged and "η = 30" in tr.diverged
+    assert all(np.all(np.isfinite(p)) for p in tr.params.values())
+    assert all(np.all(np.isfinite(v)) for k, v in tr.history.items() if k.startswith("train"))
+    assert tr.run(10) == 0                      # stays stopped
+
+
+def test_snapshots_are_copies_and_scrubbing_finds_the_right_one(spiral):
+    X, y = spiral
+    tr = Trainer(X, y, record_every=5)
+    tr.run(100)
+    steps = [s.step for s in tr.snapshots]
+    assert steps == list(range(0, 101, 5))
+    s40 = tr.snapshot_at(40)
+    assert s40.step == 40 and tr.snapshot_at(44).step == 40 and tr.snapshot_at(-3).step == 0
+    kept = copy.deepcopy(s40.params)
+    tr.run(50)                                  # training on must not touch a stored snapshot
+    for k in kept:
+        np.testing.assert_array_equal(tr.snapshot_at(40).params[k], kept[k])
+    L, acc = evaluate(kept, tr.X, tr.y)
+    assert (L, acc) == (s40.train_loss, s40.train_acc)
+    h = tr.curves(until=40)
+    assert h["step"][-1] == 40 and len(h["step"]) == 9
+
+
+def test_snapshots_stay_bounded_by_thinning(spiral):
+    X, y = spiral
+    tr = Trainer(X, y, record_every=1, max_snapshots=20)
+    tr.run(200)
+    assert len(tr.snapshots) <= 20
+    assert tr.snapshots[0].step == 0
+    assert all(s.step % tr.snapshot_every == 0 for s in tr.snapshots)
+    assert len(tr.history["step"]) == 201       # the curves keep every record
+
+
+def test_configure_changes_lr_and_batch_size_on_the_fly(spiral):
+    X, y = spiral
+    tr = Trainer(X, y, batch_size=32)
+    tr.run(3)
+    tr.configure(lr=0.02, mu=0.5, batch_size=4)
+    assert tr.optimizer.lr == 0.02 and tr.optimizer.mu == 0.5
+    assert len(tr.next_batch()) == 4
+
+
+def test_momentum_reaches_a_target_loss_in_fewer_steps_than_sgd(spiral):
+    X, y = spiral
+    runs = {}
+    for opt in ("sgd", "momentum"):
+        tr = Trainer(X, y, optimizer=opt, lr=0.05, seed=0)
+        tr.run(1500)
+        runs[opt] = tr.steps_to_loss(0.5)
+    assert runs["momentum"] is not None
+    assert runs["sgd"] is None or runs["momentum"] < runs["sgd"]
+
+
+def test_no_validation_part_when_asked(spiral):
+    X, y = spiral
+    tr = Trainer(X[:7], y[:7], val_fraction=0.2)        # too few examples to hold any out
+    assert len(tr.y_val) == 0 and np.isnan(tr.history["val_loss"][0])
+    tr.run(5)
+
+
+def test_bad_arguments_are_named():
+    X, y = nb.make_moons(n_per_class=10)
+    with pytest.raises(ValueError, match="optimizer"):
+        Trainer(X, y, optimizer="adam")
+    with pytest.raises(ValueError, match="no training examples"):
+        Trainer(np.zeros((0, 2)), np.zeros(0, dtype=int))
+
+
+def test_grid_search_picks_the_best_validation_accuracy():
+    X, y = nb.make_circles(n_per_class=60, noise=0.1)
+    Xtr, ytr, Xv, yv = nb.train_val_split(X, y, 0.3, seed=0)
+    calls = []
+    res = grid_search(Xtr, ytr, Xv, yv, widths=(2, 16), depths=(1, 2), epochs=30, lr=0.1,
+                      on_result=lambda *a: calls.append(a))
+    assert res.val_acc.shape == (2, 2) and len(calls) == 4 and calls[-1][:2] == (4, 4)
+    a, b = res.depths.index(res.best[1]), res.widths.index(res.best[0])
+    assert res.val_acc[a, b] == res.val_acc.max()
+    assert res.val_acc.max() > 0.9
