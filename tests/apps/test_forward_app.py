@@ -1,0 +1,66 @@
+"""ForwardApp (notebook 01): the diagram shows fprop of the sliders' input, and every slider moves it."""
+import numpy as np
+import pytest
+
+import nnbasics as nb
+from nnbasics.apps import ForwardApp
+from nnbasics.apps.probe import drawn_nonfinite, sweep_values
+
+
+@pytest.fixture
+def app():
+    a = ForwardApp()
+    yield a
+    a.close()
+
+
+def _shown(app):
+    return np.array([float(t.get_text()) for t in app.diagram.value_texts])
+
+
+def test_numbers_are_the_slide_formulas(app):
+    app.set_state(x1=1.25, x2=-0.4, weight_scale=1.5, seed=3)
+    p = nb.init_params([2, 4, 4, 3], seed=3)
+    W = {k: (v * 1.5 if k.startswith("W") else v) for k, v in p.items()}
+    x = np.array([1.25, -0.4])
+    h1 = np.maximum(0, W["W1"] @ x + W["b1"])          # the slides' column form
+    h2 = np.maximum(0, W["W2"] @ h1 + W["b2"])
+    o = W["W3"] @ h2 + W["b3"]
+    pr = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
+    np.testing.assert_allclose(_shown(app), np.concatenate([x, h1, h2, o, pr]), atol=0.006)
+    k = int(np.argmax(pr))
+    assert app.prediction.get_text().endswith(f"class {k + 1}")
+    np.testing.assert_allclose(app.ring.get_offsets()[0], app.diagram.pos[-1][k])
+
+
+def test_weight_scale_scales_the_edges(app):
+    app.set_state(weight_scale=1.0)
+    w1 = app.diagram.edge_widths() - 0.15
+    app.weight_scale.value = 0.5
+    w_half = app.diagram.edge_widths() - 0.15
+    np.testing.assert_allclose(w_half, np.minimum(w1 / 2, app.diagram.max_width), atol=1e-12)
+    app.weight_scale.value = 0.0
+    assert np.allclose(app.diagram.edge_widths(), 0.15)
+
+
+@pytest.mark.parametrize("name", ["x1", "x2", "weight_scale", "seed"])
+def test_every_slider_swept_end_to_end(app, name):
+    control = getattr(app, name)
+    seen = set()
+    for v in sweep_values(control, n=9):
+        control.value = v
+        assert app.last_error is None, f"{name}={v}: {app.last_error!r}"
+        assert drawn_nonfinite(app.fig) == []
+        seen.add((tuple(np.round(app.diagram.node_colours(), 9)), tuple(np.round(app.diagram.edge_widths(), 9))))
+    assert len(seen) > 1, f"moving {name} never changed the drawn data"
+    assert control.min in sweep_values(control, n=9) and control.max in sweep_values(control, n=9)
+
+
+def test_state_round_trip(app):
+    app.set_state(x1=-1.5, x2=0.75, weight_scale=2.25, seed=7)
+    again = ForwardApp(**app.state())
+    try:
+        assert again.state() == app.state()
+        np.testing.assert_array_equal(_shown(again), _shown(app))
+    finally:
+        again.close()
