@@ -43,3 +43,8 @@ from .tiling import Kinks1DApp, ReluTilingApp  # noqa: E402  (notebook 02)
 
 ALL_APPS += [Kinks1DApp, ReluTilingApp]
 __all__ += ["Kinks1DApp", "ReluTilingApp"]
+
+from .interpretation import ActivationMapApp, CodesApp, FeatureDetectorApp  # noqa: E402  (notebook 08)
+
+ALL_APPS += [FeatureDetectorApp, ActivationMapApp, CodesApp]
+__all__ += ["FeatureDetectorApp", "ActivationMapApp", "CodesApp"]
