@@ -83,7 +83,7 @@ class BackpropApp(App):
         self.activation = widgets.Dropdown(value=activation, options=["relu", "tanh"], description="non-linearity",
                                            style={"description_width": "initial"},
                                            layout=widgets.Layout(width="220px"))
-        self.fig, self.ax = self.new_figure(figsize=(9.5, 4.9))
+        self.fig, self.ax = self.new_figure(figsize=(9.0, 4.6))
         self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)
         self.diagram = NetworkDiagram(self.ax, self.SIZES, probs=True, fontsize=11)
         self.diagram.nodes.set_cmap(self.diagram.cmap.with_extremes(bad=NOT_YET))

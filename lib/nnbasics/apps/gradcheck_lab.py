@@ -97,8 +97,8 @@ class StepSizeApp(App):
             self.markers[key], = ax.plot([], [], marker=marker, ms=9, color=colour, ls="none", zorder=5)
         self.vline = ax.axvline(eps, color="0.2", lw=1.2, zorder=4)
         ax.axhline(1e-7, color=GREY, lw=1, ls=":", zorder=1)
-        ax.text(0.98, 1.3e-7, "grad_check's tolerance 1e-7 (float64)", fontsize=10, color="0.35", va="bottom",
-                ha="right", transform=ax.get_yaxis_transform())
+        ax.text(0.015, 0.8e-7, "grad_check's tolerance 1e-7 (float64)", fontsize=10, color="0.35", va="top",
+                ha="left", transform=ax.get_yaxis_transform())
         ax.set_xlim(EPS_GRID[0], EPS_GRID[-1])
         ax.set_ylim(1e-12, 3.0)
         ax.set_xlabel("step ε of the finite difference")
@@ -134,11 +134,14 @@ class StepSizeApp(App):
         for key, m in self.markers.items():
             m.set_data([e], [errs[key]])
         rows = "".join(
-            f"<tr><td>{m}</td><td>{errs[(m, 'float64')]:.1e}</td><td>{errs[(m, 'float32')]:.1e}</td></tr>"
+            f"<tr><td style='padding:0 14px 0 0'>{m}</td><td style='padding:0 14px'>{errs[(m, 'float64')]:.1e}</td>"
+            f"<td style='padding:0 14px'>{errs[(m, 'float32')]:.1e}</td></tr>"
             for m in ("forward", "central"))
         self.readout.value = (f"<div style='font-size:14px'><b>ε = {e:.1e}</b>: relative error of the "
                               f"numerical gradient<table style='font-family:monospace;font-size:14px'>"
-                              f"<tr><th></th><th>float64</th><th>float32</th></tr>{rows}</table></div>")
+                              "<tr><th></th><th style='padding:0 14px'>float64</th>"
+                              "<th style='padding:0 14px'>float32</th></tr>"
+                              f"{rows}</table></div>")
 
     def layout(self):
         return widgets.VBox([self.eps, self.canvas, self.readout, self.status])
@@ -188,7 +191,7 @@ class KinkApp(App):
                                               layout=widgets.Layout(width="480px"))
         self.params, self.x0, self.u, self.y = _kink_problem()
         self.curve, self.flagged = self._precompute()
-        self.fig, (self.ax_relu, self.ax_err) = self.new_figure(figsize=(10, 4.6), ncols=2,
+        self.fig, (self.ax_relu, self.ax_err) = self.new_figure(figsize=(9.0, 4.4), ncols=2,
                                                                 gridspec_kw={"width_ratios": [1, 1.35]})
         self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
         self._build_relu_panel()

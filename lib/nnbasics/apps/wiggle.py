@@ -122,9 +122,9 @@ class WiggleApp(App):
 
     # -- drawing ------------------------------------------------------------------------------
     def _build(self):
-        self.fig, (self.ax, self.axz) = self.new_figure(figsize=(10, 4.4), ncols=2,
+        self.fig, (self.ax, self.axz) = self.new_figure(figsize=(9.0, 4.2), ncols=2,
                                                         gridspec_kw={"width_ratios": [1.25, 1]})
-        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
+        self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.27, top=0.9, wspace=0.22)
         ax, axz = self.ax, self.axz
         # static: axes, labels, limits (the same for every weight: Δ on x, a common L range)
         lo, hi = float(self.slices.min()), float(np.percentile(self.slices.max(axis=1), 90))
@@ -149,15 +149,18 @@ class WiggleApp(App):
         self.arrow = over.annotate("", xy=(0, 0), xytext=(0, 0), zorder=6,
                                    arrowprops=dict(arrowstyle="-|>", color=GREEN, lw=2.5, mutation_scale=18))
         self.title = over.text(0.0, 1.03, "", transform=ax.transAxes, fontsize=11, va="bottom")
-        ax.legend(handles=[self.curve, self.here, self.trial, self.box], loc="upper right", fontsize=9)
         overz = self.overz = axz                 # no y ticks: its y range may change without a redraw
         self.zcurve, = overz.plot([], [], color="0.2", lw=2)
         self.zbase = overz.axhline(0, color=GREY, lw=1, ls="--")
         self.zhere, = overz.plot([], [], "o", color="black", ms=9, zorder=5)
         self.ztrial, = overz.plot([], [], "o", color=ORANGE, mec="black", ms=9, zorder=5)
-        self.zmove, = overz.plot([], [], "o", color=GREEN, mec="black", ms=9, zorder=5)
+        self.zmove, = overz.plot([], [], "o", color=GREEN, mec="black", ms=9, zorder=5,
+                                 label="after the update: w ± ε")
         self.zarrow = overz.annotate("", xy=(0, 0), xytext=(0, 0), zorder=6,
                                      arrowprops=dict(arrowstyle="-|>", color=GREEN, lw=2.5, mutation_scale=18))
+        # one legend for both panels, under them (the moving artists are drawn over anything inside the axes)
+        self.fig.legend(handles=[self.curve, self.here, self.trial, self.zmove, self.box], loc="lower center",
+                        ncol=3, fontsize=9.5, frameon=False, bbox_to_anchor=(0.5, 0.0))
         self.background = FrozenBackground(self.fig, [
             self.curve, self.box, self.here, self.trial, self.arrow, self.title,
             self.zcurve, self.zbase, self.zhere, self.ztrial, self.zmove, self.zarrow])
@@ -265,9 +268,9 @@ class WiggleTrainApp(App):
         self.start()
 
     def _build(self):
-        self.fig, (self.ax, self.axl) = self.new_figure(figsize=(10, 4.4), ncols=2,
+        self.fig, (self.ax, self.axl) = self.new_figure(figsize=(9.0, 4.2), ncols=2,
                                                         gridspec_kw={"width_ratios": [1, 1.2]})
-        self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
+        self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
         ax, axl = self.ax, self.axl
         lim = 1.45
         g = np.linspace(-lim, lim, 90)
