@@ -23,3 +23,12 @@ from .forward import (  # noqa: E402, F401
                        check_softmax,
                        check_softmax_grad,
 )
+
+# notebooks 07-08
+from .training import (  # noqa: E402, F401
+                       check_accuracy,
+                       check_class_code,
+                       check_confusion_matrix,
+                       check_momentum_step,
+                       check_sgd_step,
+)
