@@ -214,7 +214,7 @@ class Trainer:
         self.diverged = (f"Training diverged at step {self.step}: {why}. The learning rate "
                          f"η = {self.optimizer.lr:g} is too large for this problem"
                          + (f" with momentum μ = {self.optimizer.mu:g}" if self.optimizer_name == "momentum" else "")
-                         + ". Lower it and press reset.")
+                         + ". Lower it and start again (reset).")
 
     def snapshot_at(self, step):
         """The last stored snapshot taken at or before ``step`` (the first one for earlier steps)."""

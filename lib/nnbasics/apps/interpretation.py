@@ -37,7 +37,7 @@ from .training import CLASS_COLOURS, FastRedraw
 
 __all__ = ["FeatureDetectorApp", "ActivationMapApp", "CodesApp", "digits_split", "digits_model",
            "hidden_activations", "unit_codes", "shared_units", "confusion_matrix", "plot_unit_weights",
-           "plot_search", "plot_confusion", "WEIGHT_CMAP"]
+           "plot_search", "plot_confusion", "code_text", "WEIGHT_CMAP"]
 
 #: weights: orange (−) – white (0) – blue (+), the Okabe–Ito pair used for signs across the suite
 WEIGHT_CMAP = LinearSegmentedColormap.from_list("weights", ["#D55E00", "#ffffff", "#0072B2"])
@@ -340,7 +340,7 @@ class ActivationMapApp(FastRedraw, App):
         return s
 
 
-def _code_text(code):
+def code_text(code):
     """A binary code written like the slides: ``[1 0 0 1 …]``."""
     return "[" + " ".join("1" if b else "0" for b in code) + "]"
 
@@ -427,7 +427,7 @@ class CodesApp(FastRedraw, App):
         for t, k in zip(self.pair_text, (a, b), strict=True):
             t.set_text(f"digit {k}")
         for t, k in zip(self.vectors, (a, b), strict=True):
-            t.set_text(f"{_code_text(self.codes[k])}  digit {k}")
+            t.set_text(f"{code_text(self.codes[k])}  digit {k}")
         n_on = self.codes.sum(axis=1)
         others = self.codes.sum(axis=0)                          # classes using each unit
         n_shared = (self.codes & (others > 1)).sum(axis=1)
