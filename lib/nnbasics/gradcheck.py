@@ -186,8 +186,11 @@ class GradCheckReport:
 
     def __str__(self):
         verdict = "PASS" if self.ok else "FAIL"
-        lines = [f"gradient check ({self.method} differences, eps={self.eps:g}): {verdict}, worst "
-                 f"relative error {self.max_error:.2e} (tolerance {self.tol:g})"]
+        worst = f"worst relative error {self.max_error_away_from_kinks:.2e}"
+        if self.kinks:
+            worst += f" away from kinks ({self.max_error:.2e} with them)"
+        lines = [f"gradient check ({self.method} differences, eps={self.eps:g}): {verdict}, {worst} "
+                 f"(tolerance {self.tol:g})"]
         lines += ["  " + str(p) for p in self.params]
         if self.kinks:
             lines.append(f"  {len(self.kinks)} entries flagged: their ±eps step moves a ReLU across its kink, "
