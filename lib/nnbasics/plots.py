@@ -18,6 +18,8 @@ Colours are colour-blind safe: weight signs are blue (+) and orange (−) (Okabe
 activations use the sequential map ``viridis``, region colours come from a pale qualitative
 palette with every region outlined in dark grey.
 """
+import os
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
@@ -475,7 +477,8 @@ class FrozenBackground:
     is kept per key (the last ``max_cached``), so going back to an earlier key costs nothing.
     The cache is also keyed by the renderer, its size and dpi (a resized or high-dpi ipympl
     canvas, or ``savefig``, draws in full); a renderer that cannot copy pixels (vector formats)
-    draws the figure as usual.
+    draws the figure as usual. The environment variable ``NNBASICS_FULL_REDRAW=1`` turns the
+    cache off (every draw in full), to compare.
     """
 
     def __init__(self, fig, dynamic, max_cached=8):
@@ -506,7 +509,8 @@ class FrozenBackground:
         self.fig.stale = True
 
     def _draw(self, renderer):
-        if not (hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region")):
+        if (not (hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region"))
+                or os.environ.get("NNBASICS_FULL_REDRAW")):
             return self._figure_draw(renderer)
         key = (id(renderer), renderer.width, renderer.height, self.fig.dpi, self.static_key)
         background = self._cache.get(key)

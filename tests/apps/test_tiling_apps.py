@@ -48,7 +48,10 @@ def test_kinks_f_is_the_network_and_kinks_are_minus_b_over_w(kinks):
 def test_kinks_unit_sliders_follow_the_chosen_unit(kinks):
     kinks.unit.value = 2
     p0 = nb.init_params([1, kinks.width.value, 1], seed=kinks.seed.value)
-    assert kinks.w.value == pytest.approx(p0["W1"][1, 0]) and kinks.b.value == pytest.approx(p0["b1"][1])
+    # the unit's initial weights, on the slider's step of 0.05
+    assert kinks.w.value == pytest.approx(p0["W1"][1, 0], abs=0.025)
+    assert kinks.b.value == pytest.approx(p0["b1"][1], abs=0.025)
+    assert round(kinks.w.value / 0.05, 9) % 1 == 0
     kinks.width.value = 1
     assert kinks.unit.value == 1 and kinks.unit.max == 1
     assert kinks.last_error is None
@@ -146,7 +149,7 @@ def test_tiling_unit_sliders_move_the_first_layer_unit(tiling):
     tiling.unit.value = 1
     p0 = nb.init_params(tiling.sizes(), seed=tiling.seed.value)
     assert (tiling.w1.value, tiling.w2.value, tiling.b.value) == pytest.approx(
-        (p0["W1"][0, 0], p0["W1"][0, 1], p0["b1"][0]))
+        (p0["W1"][0, 0], p0["W1"][0, 1], p0["b1"][0]), abs=0.025)
     _check_counts(tiling)
 
 

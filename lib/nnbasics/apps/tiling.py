@@ -15,8 +15,9 @@ picture compares the exact number of regions, the grid's and the theory. Untick 
 network is linear: one region, parallel straight level sets.
 
 In both apps the sliders ``w…, b`` override the chosen unit of ``init_params(…, seed)``; choosing
-another unit, width, depth or seed sets them back to that unit's initial weights, so
-``App(**app.state())`` always reproduces the scene.
+another unit, width, depth or seed sets them back to that unit's initial weights (rounded to the
+slider step 0.05, as a browser slider shows them), so ``App(**app.state())`` always reproduces
+the scene.
 """
 import ipywidgets as widgets
 import numpy as np
@@ -45,6 +46,15 @@ _STYLE = {"description_width": "initial"}
 _LADDER = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 
 
+def _on_step(value, step=0.05):
+    """``value`` rounded to the slider's step, as the browser's slider would show and send it back.
+
+    (A FloatSlider in the browser snaps its value to the step and syncs it to the kernel; rounding
+    here first keeps the kernel's scene and ``state()`` equal to what the student sees.)
+    """
+    return float(f"{round(value / step) * step:.2f}")
+
+
 def _nice_limit(value):
     """The smallest step of a fixed ladder above ``value`` (so axes change rarely)."""
     for v in _LADDER:
@@ -65,7 +75,8 @@ class _UnitMixin:
         self._holding = True
         try:
             for name, v in values.items():
-                getattr(self, name).value = float(np.clip(v, getattr(self, name).min, getattr(self, name).max))
+                slider = getattr(self, name)
+                slider.value = float(np.clip(_on_step(v), slider.min, slider.max))
         finally:
             self._holding = False
 
@@ -95,9 +106,9 @@ class Kinks1DApp(_UnitMixin, App):
         self.unit = widgets.IntSlider(value=min(unit, width), min=1, max=width, description="unit on the sliders",
                                       style=_STYLE)
         w0, b0 = self._initial(width, seed, self.unit.value)
-        self.w = widgets.FloatSlider(value=w0 if w is None else w, min=-3.0, max=3.0, step=0.05,
+        self.w = widgets.FloatSlider(value=_on_step(w0) if w is None else w, min=-3.0, max=3.0, step=0.05,
                                      description="its weight w", style=_STYLE)
-        self.b = widgets.FloatSlider(value=b0 if b is None else b, min=-3.0, max=3.0, step=0.05,
+        self.b = widgets.FloatSlider(value=_on_step(b0) if b is None else b, min=-3.0, max=3.0, step=0.05,
                                      description="its bias b", style=_STYLE)
         self.xs = np.linspace(*self.XLIM, 601)
         self.fig, self.ax = self.new_figure(figsize=(8.5, 4.4))
@@ -127,7 +138,8 @@ class Kinks1DApp(_UnitMixin, App):
         self._ylim = None
         # the legend and the zero line sit inside the axes, over the bands: they move with them
         self.frozen = FrozenBackground(self.fig, [self.strip, self.zero_line, *self.unit_lines, self.f_line,
-                                                  self.kink_lines, self.kink_marks, self.count_text, self.legend])
+                                                  self.kink_lines, self.kink_marks, self.count_text, self.legend,
+                                                  *ax.spines.values()])
         self.start()
 
     def _choosers(self):
@@ -231,7 +243,7 @@ class ReluTilingApp(_UnitMixin, App):
         vals = {"w1": w1, "w2": w2, "b": b}
         labels = {"w1": "its weight w₁", "w2": "its weight w₂", "b": "its bias b"}
         for name in ("w1", "w2", "b"):
-            v = init[name] if vals[name] is None else vals[name]
+            v = _on_step(init[name]) if vals[name] is None else vals[name]
             setattr(self, name, widgets.FloatSlider(value=v, min=-3.0, max=3.0, step=0.05,
                                                     description=labels[name], style=_STYLE))
         self.relu = widgets.Checkbox(value=relu, description="ReLU on (untick: a linear network)", indent=False)
@@ -256,8 +268,9 @@ class ReluTilingApp(_UnitMixin, App):
                                        va="bottom", fontsize=14)
         self.counts = {}
         t = self.tiling
+        # the axes' frame (spines) is drawn again over the filled regions, as in a full draw
         self.frozen = FrozenBackground(self.fig, [t.fill, t.levels_lc, t.edges_lc, self.unit_line,
-                                                  self.unit_arrow, self.count_text])
+                                                  self.unit_arrow, self.count_text, *self.ax.spines.values()])
         self.start()
 
     def _choosers(self):
