@@ -26,14 +26,16 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.colors import Normalize, to_rgba
 from matplotlib.path import Path
 
-__all__ = ["FrozenBackground", "POSITIVE", "NEGATIVE", "NODE_CMAP", "layer_labels", "NetworkDiagram", "RegionPlot",
-           "pattern_colours", "level_segments", "region_edges", "ProbBars"]
+__all__ = ["FrozenBackground", "POSITIVE", "NEGATIVE", "NODE_CMAP", "HIGHLIGHT", "layer_labels", "NetworkDiagram",
+           "RegionPlot", "pattern_colours", "level_segments", "region_edges", "segments_path", "ProbBars"]
 
 #: colour of a positive weight / gradient (Okabe–Ito blue) and of a negative one (vermillion).
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
 #: sequential colour map for node activations (dark = off / small, yellow = large).
 NODE_CMAP = "viridis"
+#: the one thing to look at (the true class, the unit on the sliders): Tol's purple, with a hatch or ring.
+HIGHLIGHT = "#AA3377"
 
 
 def layer_labels(n_layers, probs=False):
@@ -546,7 +548,7 @@ class ProbBars:
     ``update(p, y=None)``: p (C,) probabilities; y the true class (int) or None.
     """
 
-    def __init__(self, ax, n_classes, class_names=None, colour=POSITIVE, true_colour=NEGATIVE,
+    def __init__(self, ax, n_classes, class_names=None, colour=POSITIVE, true_colour=HIGHLIGHT,
                  ylabel="$p(c\\,|\\,x)$", fontsize=11):
         self.ax = ax
         self.C = int(n_classes)

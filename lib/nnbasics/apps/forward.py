@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from ..plots import FrozenBackground, NetworkDiagram
+from ..plots import HIGHLIGHT, FrozenBackground, NetworkDiagram
 from .base import App
 
 __all__ = ["ForwardApp"]
@@ -48,9 +48,9 @@ class ForwardApp(App):
         # the predicted class: a ring around its p node and its name under the p column
         p_col = self.diagram.pos[-1]
         self.ring = self.ax.scatter(p_col[:1, 0], p_col[:1, 1], s=1400, facecolors="none",
-                                    edgecolors="#CC79A7", linewidths=3.0, zorder=2)
+                                    edgecolors=HIGHLIGHT, linewidths=3.0, zorder=2)
         self.prediction = self.ax.text(p_col[0, 0], p_col[:, 1].min() - 0.75, "", ha="center",
-                                       va="top", fontsize=12, color="#AA4499")
+                                       va="top", fontsize=12, color=HIGHLIGHT)
         self._params_cache = {}
         d = self.diagram
         self.frozen = FrozenBackground(self.fig, [d.edges, d.nodes, *d.value_texts, self.ring,

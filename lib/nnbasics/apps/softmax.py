@@ -69,9 +69,9 @@ class SoftmaxApp(App):
                                                 style={"button_width": "70px", "description_width": "initial"})
         self.output_relu = widgets.Checkbox(value=output_relu, description="slides' output ReLU o = max(0, z)",
                                             style=style, indent=False)
-        self.fig, axes = self.new_figure(figsize=(10, 4.2), ncols=3)
+        self.fig, axes = self.new_figure(figsize=(9.2, 4.0), ncols=3)
         self.ax_o, self.ax_p, self.ax_g = axes
-        self.fig.subplots_adjust(left=0.07, right=0.99, top=0.86, bottom=0.24, wspace=0.38)
+        self.fig.subplots_adjust(left=0.07, right=0.99, top=0.86, bottom=0.24, wspace=0.4)
         ticks = [f"{k + 1}" for k in range(C)]
         xs = np.arange(C)
         # (1) logits

@@ -26,7 +26,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import FancyArrowPatch
 
 from ..network import init_params
-from ..plots import FrozenBackground, RegionPlot, pattern_colours
+from ..plots import HIGHLIGHT, FrozenBackground, RegionPlot, pattern_colours
 from ..regions import (
     arrangement_count,
     collapse_linear,
@@ -41,7 +41,7 @@ __all__ = ["Kinks1DApp", "ReluTilingApp", "BOX"]
 
 #: the box of notebook 02's tiling: (xmin, xmax, ymin, ymax)
 BOX = (-3.0, 3.0, -2.0, 2.5)
-UNIT_COLOUR = "#AA3377"  # Tol's purple (colour-blind safe): the unit on the sliders
+UNIT_COLOUR = HIGHLIGHT  # Tol's purple (colour-blind safe): the unit on the sliders
 _STYLE = {"description_width": "initial"}
 _LADDER = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 
