@@ -82,6 +82,18 @@ def test_diagram_updates_in_place_and_accepts_gradients(ax):
         d.update(params, node_values=[np.zeros(2)])
 
 
+def test_draw_network_in_one_call(ax):
+    params = nb.init_params([3, 5, 2], seed=4)
+    x = np.array([0.3, -0.2, 1.0])
+    d = plots.draw_network(ax, params, x, probs=True)
+    o, cache = nb.fprop(params, x)
+    shown = [float(t.get_text()) for t in d.value_texts]
+    np.testing.assert_allclose(shown, np.concatenate([x, cache["h1"], o, nb.softmax(o)]), atol=0.006)
+    assert d.labels == ["x", "h^1", "o", "p(c|x)"]
+    with pytest.raises(ValueError, match="W1"):
+        plots.draw_network(ax, {})
+
+
 def test_layer_labels_are_the_slides():
     assert plots.layer_labels(3, probs=True) == ["x", "h^1", "h^2", "o", "p(c|x)"]
 

@@ -6,7 +6,7 @@ slider callback never re-creates anything and a redraw stays fast:
 
     diagram = NetworkDiagram(ax, [2, 4, 4, 3], probs=True)   # x → h1 → h2 → o → p(c|x)
     o, cache = nb.fprop(params, x)                          # x: (D,)
-    diagram.update(params, acts=cache)
+    diagram.update(params, acts=cache)                      # (or: draw_network(ax, params, x))
 
     tiling = RegionPlot(ax, xlim=(-3, 3), ylim=(-2, 2.5))   # the piecewise-linear tiling
     tiling.update(params, regions=nb.linear_regions(params, box))
@@ -27,6 +27,7 @@ from matplotlib.colors import Normalize, to_rgba
 from matplotlib.path import Path
 
 __all__ = ["FrozenBackground", "POSITIVE", "NEGATIVE", "NODE_CMAP", "HIGHLIGHT", "layer_labels", "NetworkDiagram",
+           "draw_network",
            "RegionPlot", "pattern_colours", "level_segments", "region_edges", "segments_path", "ProbBars"]
 
 #: colour of a positive weight / gradient (Okabe–Ito blue) and of a negative one (vermillion).
@@ -231,6 +232,29 @@ class NetworkDiagram:
     def edge_widths(self):
         """The drawn edge widths, in the order W1.ravel(), W2.ravel(), …"""
         return np.asarray(self.edges.get_linewidths(), dtype=float)
+
+
+def draw_network(ax, params, x=None, probs=False, **kw):
+    """One call: the diagram of ``params`` (and of the forward pass of one input ``x`` (D,)).
+
+    Returns the :class:`NetworkDiagram`, whose ``update(...)`` then changes it in place.
+    """
+    L = 0
+    while f"W{L + 1}" in params:
+        L += 1
+    if L == 0:
+        raise ValueError(f"params has no 'W1'; got keys {sorted(params)}")
+    sizes = [np.shape(params["W1"])[1]] + [np.shape(params[f"W{l}"])[0] for l in range(1, L + 1)]
+    diagram = NetworkDiagram(ax, sizes, probs=probs, **kw)
+    acts = None
+    if x is not None:
+        h = np.asarray(x, dtype=float)
+        acts = {"x": h}
+        for l in range(1, L + 1):
+            z = params[f"W{l}"] @ h + params[f"b{l}"]       # the slides' column form
+            h = np.maximum(z, 0.0) if l < L else z
+            acts["o" if l == L else f"h{l}"] = h
+    return diagram.update(params, acts=acts)
 
 
 # -- the piecewise-linear tiling ----------------------------------------------------------------
