@@ -18,6 +18,7 @@ from nnbasics.apps.training import (
     full_batch_paths,
     loss_on_plane,
     path_plane,
+    rgba8,
     unflatten,
 )
 
@@ -93,7 +94,7 @@ def test_scrubbing_shows_exactly_the_stored_snapshot(app):
         snap = tr.snapshot_at(60)
         assert snap.step == 60
         o, _ = nb.fprop(snap.params, app.grid)
-        expected = decision_rgb(nb.softmax(o)).reshape(app.RESOLUTION, app.RESOLUTION, 3)
+        expected = rgba8(decision_rgb(nb.softmax(o)).reshape(app.RESOLUTION, app.RESOLUTION, 3))
         np.testing.assert_array_equal(shown_rgb(app, i), expected)
         line = app.curve_lines[("loss", tr.optimizer_name, "train")]
         assert line.get_xdata()[-1] == 60                  # curves drawn up to that step

@@ -208,7 +208,7 @@ class FeatureDetectorApp(FastRedraw, App):
         *_, self.X_test, self.y_test = digits_split(self.seed_)
         self.H1 = hidden_activations(self.model.params, self.X_test)[0]
         self.fig, (self.ax_w, self.ax_top, self.ax_bar) = self.new_figure(
-            figsize=(11, 3.6), ncols=3, gridspec_kw=dict(width_ratios=[1, 1.6, 1.6]))
+            figsize=(9.6, 3.3), ncols=3, gridspec_kw=dict(width_ratios=[1, 1.6, 1.6]))
         self.weights = self.ax_w.imshow(np.zeros((8, 8)), cmap=WEIGHT_CMAP, vmin=-1, vmax=1,
                                         interpolation="nearest")
         cb = self.fig.colorbar(self.weights, ax=self.ax_w, fraction=0.046, pad=0.04, ticks=[-1, 0, 1])
@@ -373,7 +373,7 @@ class CodesApp(FastRedraw, App):
         *_, X_test, self.y_test = digits_split(self.seed_)
         self.H = hidden_activations(self.model.params, X_test)
         U = self.width_
-        self.fig = self.new_figure(figsize=(11, 5.6))[0]
+        self.fig = self.new_figure(figsize=(9.6, 5.2))[0]
         self.fig.clear()
         gs = self.fig.add_gridspec(2, 2, height_ratios=[2.1, 1], width_ratios=[2.4, 1], hspace=0.5, wspace=0.12,
                                    left=0.07, right=0.98, top=0.93, bottom=0.2)

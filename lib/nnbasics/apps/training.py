@@ -28,7 +28,7 @@ from ..network import fprop, init_params
 from ..trainer import Trainer
 from .base import App
 
-__all__ = ["TrainingApp", "LossSurfaceApp", "FastRedraw", "CLASS_COLOURS", "OPTIMIZER_COLOURS", "decision_rgb",
+__all__ = ["TrainingApp", "LossSurfaceApp", "FastRedraw", "CLASS_COLOURS", "OPTIMIZER_COLOURS", "decision_rgb", "rgba8",
            "full_batch_paths", "path_plane", "flatten", "unflatten",
            "tiling_edge_mask", "loss_on_plane"]
 
@@ -61,6 +61,14 @@ def decision_rgb(p):
     sure = (p.max(axis=1) - 1.0 / C) / (1.0 - 1.0 / C)
     a = (0.18 + 0.42 * np.clip(sure, 0, 1))[:, None]
     return (1 - a) + a * _CLASS_RGB[k % len(_CLASS_RGB)]
+
+
+def rgba8(rgb):
+    """Float colours (..., 3) in [0, 1] -> opaque uint8 RGBA (..., 4): the fastest image to draw."""
+    out = np.empty(rgb.shape[:-1] + (4,), dtype=np.uint8)
+    out[..., :3] = np.clip(rgb * 255 + 0.5, 0, 255)
+    out[..., 3] = 255
+    return out
 
 
 def tiling_edge_mask(cache, L, ny, nx):
@@ -138,18 +146,19 @@ class FastRedraw:
 
     def _redraw(self):
         """The canvas's draw_idle: restore the background and repaint the moving artists, or
-        draw everything when the axes, the layout or the canvas size changed."""
+        ask for a full draw when the axes, the layout or the canvas size changed."""
         canvas = self.fig.canvas
         bg = self._background
-        if self._full or bg is None or bg[0] is not canvas.get_renderer():
+        not_ready = getattr(canvas, "syncing_data_url", False)   # ipympl: the browser has not asked yet
+        if self._full or bg is None or not_ready or bg[0] is not canvas.get_renderer():
             self._full = False
             self.full_draws += 1
-            canvas.draw()
+            type(canvas).draw_idle(canvas)        # Agg: draws now; ipympl: the browser requests a draw
             return
         self.fast_draws += 1
         canvas.restore_region(bg[1])
         self._paint_moving(bg[0])
-        canvas.blit(self.fig.bbox)
+        canvas.blit(self.fig.bbox)                # ipympl: sends only the changed pixels
 
 
 def _plain_log_ticks(axis, ticks):
@@ -253,8 +262,8 @@ class TrainingApp(FastRedraw, App):
         self.optimizer = widgets.ToggleButtons(
             options=[("SGD", "sgd"), ("momentum", "momentum"), ("SGD vs momentum", "both")],
             value=optimizer, description="optimiser", style=W)
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1.5, step=0.125,
-                                         description="η (learning rate)", readout_format=".3g", style=W)
+        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1.5, step=0.1,
+                                         description="η (learning rate)", readout_format=".2g", style=W)
         self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
                                             description="μ (momentum)", style=W)
         self.batch_size = widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256],
@@ -279,13 +288,13 @@ class TrainingApp(FastRedraw, App):
         self._following = False          # True while the app itself moves the time slider
         self.shown_step = 0
 
-        self.fig, _ = self.new_figure(figsize=(11.5, 4.6))
+        self.fig, _ = self.new_figure(figsize=(9.6, 4.1))
         self.fig.clear()
         self.panels = [_DecisionPanel(self.fig.add_axes([0, 0, 0.1, 0.1]), self.RESOLUTION) for _ in range(2)]
         self.ax_loss = self.fig.add_axes([0, 0, 0.1, 0.1])
         self.ax_acc = self.fig.add_axes([0, 0, 0.1, 0.1], sharex=self.ax_loss)
         self._build_curves()
-        self.click_hint = self.fig.text(0.01, 0.015, "", fontsize=10, ha="left", va="bottom")
+        self.click_hint = self.fig.text(0.01, 0.02, "", fontsize=9.5, ha="left", va="bottom")
         self.speed_text = self.ax_acc.text(0.98, 0.04, "", fontsize=9.5, ha="right", va="bottom", color="0.3",
                                            transform=self.ax_acc.transAxes)
         self.fig.canvas.mpl_connect("button_press_event", self._on_click)
@@ -329,16 +338,19 @@ class TrainingApp(FastRedraw, App):
     def _place_axes(self):
         """Positions of the panels: one decision picture, or two side by side, then the curves."""
         w_in, h_in = self.fig.get_size_inches()
-        bottom, height = 0.1, 0.78
+        bottom, height = 0.1, 0.77
         side = height * h_in / w_in                     # a square decision panel
         both = self.optimizer.value == "both"
-        self.panels[0].ax.set_position([0.015, bottom, side, height])
-        self.panels[1].ax.set_position([0.03 + side, bottom, side, height])
+        self.panels[0].ax.set_position([0.01, bottom, side, height])
+        self.panels[1].ax.set_position([0.02 + side, bottom, side, height])
         self.panels[1].ax.set_visible(both)
-        x = 0.03 + (2 if both else 1) * (side + 0.015) + 0.045
+        x = 0.02 + (2 if both else 1) * (side + 0.01) + 0.07
         w = 0.985 - x
-        self.ax_loss.set_position([x, bottom + height * 0.53, w, height * 0.47])
-        self.ax_acc.set_position([x, bottom, w, height * 0.47])
+        top = bottom + height
+        lo = 0.19                                        # room for the step axis and the hint below
+        h = (top - lo - 0.04) / 2
+        self.ax_loss.set_position([x, lo + h + 0.04, w, h])
+        self.ax_acc.set_position([x, lo, w, h])
 
     # -- data and trainers ---------------------------------------------------------------------
     def kinds(self):
@@ -517,7 +529,7 @@ class TrainingApp(FastRedraw, App):
                 o, cache = fprop(params, self.grid)
                 p = softmax(o)
             res = self.RESOLUTION
-            panel.image.set_data(decision_rgb(p).reshape(res, res, 3))
+            panel.image.set_data(rgba8(decision_rgb(p).reshape(res, res, 3)))
             exact = show_tiling and n_units <= EXACT_TILING_MAX_UNITS and self.depth.value >= 1
             panel.edges.set_visible(bool(exact))
             panel.edge_image.set_visible(bool(show_tiling and not exact))
@@ -549,8 +561,8 @@ class TrainingApp(FastRedraw, App):
             else:
                 panel.warning.set_visible(False)
         self._draw_curves(t_shown)
-        hint = (f"a click on the picture adds a training point of class {self.click_class.value + 1}"
-                f" ({len(self.points)} clicked)    ·    white-edged points: validation data")
+        hint = (f"a click adds a training point of class {self.click_class.value + 1} ({len(self.points)} so far)"
+                "  ·  white edge: validation data")
         self.speed_text.set_text(f"{self.speed.value} steps per frame")
         if hint != self.click_hint.get_text():
             self.click_hint.set_text(hint)
@@ -604,11 +616,12 @@ class TrainingApp(FastRedraw, App):
                 self.legend.remove()
             from matplotlib.lines import Line2D
             handles = [Line2D([], [], color=OPTIMIZER_COLOURS[k], lw=2.5, label=OPTIMIZER_NAMES[k]) for k in kinds]
-            handles += [Line2D([], [], color="0.2", lw=1.8, label="training")]
+            handles += [Line2D([], [], color="0.2", lw=1.8, label="train")]
             if has_val:
-                handles += [Line2D([], [], color="0.2", lw=1.4, ls="--", label="validation")]
-            self.legend = self.ax_loss.legend(handles=handles, fontsize=9, loc="lower left",
-                                              bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False,
+                handles += [Line2D([], [], color="0.2", lw=1.4, ls="--", label="valid.")]
+            self.legend = self.ax_loss.legend(handles=handles, fontsize=8.5, loc="lower left",
+                                              bbox_to_anchor=(0.0, 1.0), ncol=2 if len(kinds) > 1 else len(handles),
+                                              frameon=False,
                                               handlelength=1.8, columnspacing=1.0, borderaxespad=0.2)
             self._full = True
 
@@ -804,8 +817,8 @@ class LossSurfaceApp(FastRedraw, App):
 
     def __init__(self, lr=0.05, momentum=0.9, steps=100, seed=0):
         W = _WIDE
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-2.5, max=0, step=0.125,
-                                         description="η (learning rate)", readout_format=".3g", style=W)
+        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-2.5, max=0, step=0.1,
+                                         description="η (learning rate)", readout_format=".2g", style=W)
         self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05,
                                             description="μ (momentum)", style=W)
         self.steps = widgets.IntSlider(value=steps, min=10, max=self.MAX_STEPS, step=10, description="steps",
@@ -813,7 +826,7 @@ class LossSurfaceApp(FastRedraw, App):
         self.seed = widgets.IntSlider(value=seed, min=0, max=10, description="seed (θ0)", style=W)
         self.X, self.y = DATASETS["gaussians"](n_per_class=30, n_classes=3, noise=0.6, seed=0)
         self._cache = {}
-        self.fig, (self.ax, self.ax_loss) = self.new_figure(figsize=(10.5, 4.3), ncols=2,
+        self.fig, (self.ax, self.ax_loss) = self.new_figure(figsize=(9.6, 4.1), ncols=2,
                                                             gridspec_kw=dict(width_ratios=[1.25, 1]))
         a0, a1, b0, b1 = self.BOX
         self.alphas = np.linspace(a0, a1, self.GRID)
