@@ -586,8 +586,8 @@ class TrainingApp(FastRedraw, App):
             line.set_data(h["step"], h[key])
             line.set_visible(True)
             hi_step = max(hi_step, tr.step)
-            if what == "loss" and len(h[key]):
-                values.append(h[key])
+            if what == "loss":                      # limits from all steps, so scrubbing keeps the axes
+                values.append(np.asarray(tr.history[key], dtype=float))
         # limits move in steps (1-2-5), so most frames keep the axes as they are
         xlim = (0, _nice_above(max(hi_step, 50)))
         ylim = (0.05, 5.0)                     # widened only when the loss leaves this range
