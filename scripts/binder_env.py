@@ -4,6 +4,7 @@ repo2docker (the Python buildpack) sees `-e .` in binder/requirements.txt, copie
 repository into the image and then runs, from the repository root,
 
     pip install --no-cache-dir -r "binder/requirements.txt"
+    binder/postBuild            (a JupyterLab settings override: no comms over kernel subshells)
 
 This module does the same in a fresh virtual environment (`python -m venv`) so that
 tests/test_binder.py and benchmarks/resources.py check and measure what Binder gets.
@@ -60,9 +61,10 @@ class BinderEnv:
         """Run a command of the environment; (returncode, stdout+stderr without colours)."""
         env = dict(os.environ)
         for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
-                    "JUPYTER_DATA_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_DIR"):
+                    "JUPYTER_DATA_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_DIR", "NB_PYTHON_PREFIX"):
             env.pop(var, None)
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env.update(kw.pop("env", {}))
         p = subprocess.run([str(a) for a in args], cwd=kw.pop("cwd", self.repo), env=env,
                            capture_output=True, text=True, **kw)
         return p.returncode, ANSI.sub("", p.stdout + p.stderr)
@@ -106,11 +108,17 @@ def build(workdir=None, python=None, no_cache=None, timeout=900):
     cmd += ["-r", "binder/requirements.txt"]
     rc, out = env.run(*cmd, timeout=timeout)
     env.pip_log = out
-    env.seconds = time.perf_counter() - t0
     if rc != 0:
         if NETWORK_ERRORS.search(out):
             raise IndexUnreachable(out[-2000:])
         raise RuntimeError(f"pip install -r binder/requirements.txt failed:\n{out[-4000:]}")
+    post = env.repo / "binder" / "postBuild"
+    if post.exists():   # repo2docker makes it executable and runs it from the repo root
+        rc, out = env.run("bash", post)
+        env.pip_log += "\n" + out
+        if rc != 0:
+            raise RuntimeError(f"binder/postBuild failed:\n{out[-4000:]}")
+    env.seconds = time.perf_counter() - t0
     return env
 
 
@@ -127,11 +135,60 @@ def check(env):
     results["import nnbasics"] = (rc == 0 and str(env.repo) in out, out.strip())
     rc, out = env.run(env.bin("voila"), "--version")
     results["voila --version"] = (rc == 0 and out.strip().startswith("0.5"), out.strip())
+    ok, detail = lab_setting(env, "@jupyterlab/apputils-extension:kernels-settings", "commsOverSubshells")
+    results["JupyterLab commsOverSubshells"] = (ok and detail == "disabled", detail)
     rc, out = env.run(env.bin("jupyter"), "server", "extension", "list")
     line = next((ln.strip() for ln in out.splitlines() if ln.strip().startswith("voila.server_extension ")), "")
     results["voila server extension"] = (rc == 0 and "enabled" in line, line or out[-1500:])
     env.checks = results
     return results
+
+
+def lab_setting(env, plugin, key, timeout=90):
+    """(ok, value): the default JupyterLab of ``env`` gives ``plugin``'s setting ``key`` (overrides
+    applied), asked from a real server on a free port with an empty user settings dir."""
+    import json
+    import secrets
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(8)
+    user_settings = tempfile.mkdtemp(prefix="nnbasics-usersettings-")
+    penv = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=user_settings,
+                PATH=f"{env.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    for var in ("VIRTUAL_ENV", "PYTHONPATH", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "NB_PYTHON_PREFIX"):
+        penv.pop(var, None)
+    cmd = [str(env.bin("jupyter")), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={env.repo}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    proc = subprocess.Popen(cmd, env=penv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        import time
+
+        t0 = time.time()
+        url = f"http://127.0.0.1:{port}/lab/api/settings/{plugin}"
+        while time.time() - t0 < timeout:
+            if proc.poll() is not None:
+                return False, f"jupyter lab exited with {proc.returncode}"
+            try:
+                req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    data = json.load(r)
+                return True, data["schema"]["properties"][key].get("default")
+            except OSError:
+                time.sleep(0.5)
+        return False, f"no answer from {url} in {timeout} s"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(user_settings, ignore_errors=True)
 
 
 def main(argv=None):

@@ -44,6 +44,8 @@ HOW_TO_ENABLE = ("install Debian's Chromium (sudo apt-get install chromium, givi
                  "or set NNBASICS_CHROMIUM to a Chromium binary) and the dev requirements "
                  "(pip install -r requirements-dev.txt, for playwright); .ci/run does both")
 ERROR_MARKERS = ("Traceback", "Error displaying widget", "There was an error when executing cell")
+KERNEL_DEATH = re.compile(r"restarting kernel|appears to have died|malloc\(\)|double free|Segmentation fault|"
+                          r"core dumped|Fatal Python error|KernelRestarter")
 
 # An "app": an output that holds an ipympl canvas and a slider (ipywidgets 8 uses noUiSlider).
 OUTPUT = ".jp-OutputArea-output"
@@ -86,6 +88,20 @@ class Server:
             body = r.read()
         return json.loads(body) if body else None
 
+    def log_size(self):
+        try:
+            return self.log.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, offset):
+        try:
+            with open(self.log, "rb") as fh:
+                fh.seek(offset)
+                return fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
     def log_tail(self, n=3000):
         try:
             return self.log.read_text(errors="replace")[-n:]
@@ -103,16 +119,28 @@ def _stop(proc):
             proc.wait()
 
 
+# The JupyterLab settings the suite ships (binder/postBuild installs them for Binder users):
+# no widget comms over kernel subshells, whose threads make ipympl race cell execution.
+SHIPPED_LAB_OVERRIDES = ROOT / "binder" / "jupyterlab_overrides.json"
+
+
 def lab_settings_dir():
-    """A temporary JupyterLab settings dir: no windowing, no autosave, no news or update checks."""
+    """A temporary JupyterLab user settings dir: the shipped overrides, plus for the harness
+    no windowing (off-screen cells rendered), no autosave, no news or update checks."""
     settings = Path(tempfile.mkdtemp(prefix="nnbasics-labsettings-"))
-    for ext, name, body in [
-            ("notebook-extension", "tracker", {"windowingMode": "none"}),
-            ("docmanager-extension", "plugin", {"autosave": False}),
-            ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
-    ]:
-        d = settings / "@jupyterlab" / ext
-        d.mkdir(parents=True)
+    plugins = {}
+    if SHIPPED_LAB_OVERRIDES.exists():
+        plugins.update(json.loads(SHIPPED_LAB_OVERRIDES.read_text()))
+    for plugin, body in {
+            "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+            "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+            "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    }.items():
+        plugins.setdefault(plugin, {}).update(body)
+    for plugin, body in plugins.items():
+        package, name = plugin.split(":")
+        d = settings / package
+        d.mkdir(parents=True, exist_ok=True)
         (d / f"{name}.jupyterlab-settings").write_text(json.dumps(body))
     return settings
 
@@ -205,6 +233,15 @@ class NotebookPage:
     seconds: float = 0.0
     server: Server = None
     path: str = ""
+    log_offset: int = 0       # where the server log stood when the page opened
+
+    def kernel_deaths(self):
+        """Signs that the kernel died: JupyterLab's dialog, or the server log's restarts/crashes."""
+        signs = [t for t in self.page.locator(".jp-Dialog").all_inner_texts() if re.search(r"died|[Rr]estart", t)]
+        if self.server is not None:
+            log = self.server.log_since(self.log_offset)
+            signs += [ln for ln in log.splitlines() if KERNEL_DEATH.search(ln)]
+        return signs
 
     def outputs_text(self):
         return "\n".join(self.page.locator(OUTPUT).all_inner_texts())
@@ -251,7 +288,7 @@ def run_in_lab(browser, lab, relpath, timeout=600, width=1280, height=900):
     relpath = Path(relpath).as_posix()
     name = Path(relpath).stem
     page = new_page(browser, width, height)
-    nbp = NotebookPage(page, "lab", name, server=lab, path=relpath)
+    nbp = NotebookPage(page, "lab", name, server=lab, path=relpath, log_offset=lab.log_size())
     t0 = time.time()
     page.goto(f"{lab.url}lab/workspaces/t-{name}-{secrets.token_hex(3)}/tree/{relpath}?reset&token={lab.token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
@@ -287,7 +324,7 @@ def open_in_voila(browser, voila, relpath=None, timeout=600, width=1280, height=
     notebook) and wait until every cell has run and the widgets are drawn."""
     page = new_page(browser, width, height)
     name = Path(relpath).stem if relpath else "voila"
-    nbp = NotebookPage(page, "voila", name, server=voila, path=relpath or "")
+    nbp = NotebookPage(page, "voila", name, server=voila, path=relpath or "", log_offset=voila.log_size())
     url = f"{voila.url}voila/render/{Path(relpath).as_posix()}" if relpath else voila.url
     t0 = time.time()
     page.goto(f"{url}?token={voila.token}", timeout=timeout * 1000, wait_until="commit")

@@ -45,6 +45,18 @@ def test_binder_dir_holds_only_what_repo2docker_reads():
     assert not names & {"environment.yml", "Dockerfile", "Pipfile", "Project.toml", "install.R"}, names
 
 
+def test_postbuild_turns_off_widget_comms_over_kernel_subshells():
+    # ipympl + ipykernel >= 7 + JupyterLab >= 4.4: comm threads race cell execution (kernel crashes).
+    import json
+    import os
+
+    post = ROOT / "binder" / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable"
+    overrides = json.loads((ROOT / "binder" / "jupyterlab_overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:kernels-settings"]["commsOverSubshells"] == "disabled"
+    assert "jupyterlab_overrides.json" in post.read_text()
+
+
 @pytest.mark.slow
 def test_environment_built_from_binder_alone(tmp_path):
     try:

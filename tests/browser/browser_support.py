@@ -35,6 +35,9 @@ def check_page(nbp, nb_path, shots_dir):
     shot = shots_dir / f"{nbp.kind}-{nbp.name}.png"
 
     def fail(msg):
+        deaths = nbp.kernel_deaths()
+        if deaths and "died" not in msg:
+            msg += "\n(the kernel died: " + " | ".join(deaths[:3]) + ")"
         try:
             nbp.page.screenshot(path=str(shot), full_page=True)
             msg += f"\n(screenshot of the page: {shot})"
@@ -42,6 +45,9 @@ def check_page(nbp, nb_path, shots_dir):
             pass
         pytest.fail(msg, pytrace=False)
 
+    deaths = nbp.kernel_deaths()
+    if deaths:
+        fail(f"{nbp.kind}: the kernel of {nb_path.name} died while it ran:\n" + "\n".join(deaths[:5]))
     errors = nbp.errors()
     if errors:
         fail(f"{nbp.kind}: {nb_path.name} shows an error after running:\n" + "\n---\n".join(errors[:3]))
@@ -60,6 +66,9 @@ def check_page(nbp, nb_path, shots_dir):
                  f"ArrowRight/ArrowLeft on its first slider (readout {r.readout_before!r} -> "
                  f"{r.readout_after!r})")
         moved.append(f"{r.readout_before}->{r.readout_after} in {r.seconds:.1f}s")
+    deaths = nbp.kernel_deaths()
+    if deaths:
+        fail(f"{nbp.kind}: the kernel of {nb_path.name} died while its sliders moved:\n" + "\n".join(deaths[:5]))
     errors = nbp.errors()
     if errors:
         fail(f"{nbp.kind}: {nb_path.name} shows an error after the slider moves:\n" + "\n---\n".join(errors[:3]))

@@ -10,3 +10,9 @@ def test_notebook_runs_and_apps_answer_in_lab(nb_path, browser, lab, browser_log
         print(check_page(nbp, nb_path, browser_logs))
     finally:
         nbp.close()
+
+
+def test_lab_runs_with_the_settings_binder_ships(lab):
+    # binder/jupyterlab_overrides.json (comms not over kernel subshells) reaches the test Lab too.
+    got = lab.api("GET", "lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
+    assert got["settings"].get("commsOverSubshells") == "disabled", got["settings"]
