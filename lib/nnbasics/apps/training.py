@@ -120,6 +120,9 @@ class FastRedraw:
         self.add_moving(*moving)
         self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
         self.fig.canvas.draw_idle = self._redraw
+        # pyplot redraws a figure whenever an artist changes in interactive mode; the app redraws
+        # once after each callback instead (App._run), so no half-updated frame is ever sent
+        self.fig.stale_callback = None
 
     def add_moving(self, *artists):
         for a in artists:
@@ -159,6 +162,7 @@ class FastRedraw:
         canvas.restore_region(bg[1])
         self._paint_moving(bg[0])
         canvas.blit(self.fig.bbox)                # ipympl: sends only the changed pixels
+        self.fig.stale = False                    # drawn: pyplot's draw_all need not draw it again
 
 
 def _plain_log_ticks(axis, ticks):
