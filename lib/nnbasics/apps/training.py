@@ -190,7 +190,7 @@ class _DecisionPanel:
         ax.add_collection(self.edges)
         # training points: dark edge; validation points: white edge (one collection, drawn fast)
         self.points = ax.scatter([], [], s=22, marker="o", zorder=3)
-        self.clicked = ax.scatter([], [], s=110, marker="*", linewidths=0.8, edgecolors="k", zorder=4,
+        self.clicked = ax.scatter([], [], s=260, marker="*", linewidths=1.2, edgecolors="k", zorder=4,
                                   label="clicked")
         self.warning = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                fontsize=12, color="white", zorder=6, visible=False, wrap=True,
