@@ -814,7 +814,7 @@ class LossSurfaceApp(FastRedraw, App):
     """
 
     control_names = ("lr", "momentum", "steps", "seed")
-    GRID = 29
+    GRID = 23
     MAX_STEPS = 200
     BOX = (-0.35, 1.35, -0.85, 0.85)                  # (a, b) in units of the momentum path
     CLIM = (math.log10(0.15), math.log10(6.0))         # colours of log10 L (fixed, so they compare)
@@ -908,10 +908,8 @@ class LossSurfaceApp(FastRedraw, App):
             ok = np.isfinite(L)
             self.curves[kind].set_data(np.arange(len(L))[ok], np.clip(L[ok], 0.15, 6.0))
             self.final[kind] = float(L[ok][-1])
-        self.ax.set_title(f"the loss on a plane through θ0\n(it holds {self.held:.0%} of the paths' movement)",
-                          fontsize=10.5)
+        self.ax.set_title(f"L on a plane through θ0 (holds {self.held:.0%} of both paths)", fontsize=10.5)
         blew = [OPTIMIZER_NAMES[k] for k, (_, L) in full.items() if not np.all(np.isfinite(L[:T + 1]))]
-        self.ax_loss.set_title(f"the loss after {T} steps: SGD {self.final['sgd']:.3f}, "
-                               f"momentum {self.final['momentum']:.3f}\n"
-                               + (f"{' and '.join(blew)} diverged (loss → ∞): η is too large" if blew else " "),
-                               fontsize=10.5)
+        self.ax_loss.set_title(f"{' and '.join(blew)} diverged: η is too large" if blew else
+                               f"step {T}: SGD {self.final['sgd']:.3f}, momentum {self.final['momentum']:.3f}",
+                               fontsize=10.5, color="#b00020" if blew else "black")
