@@ -5,9 +5,10 @@
 
 Each notebook runs in JupyterLab in headless Chromium through the same harness as the browser
 tests (scripts/browser_harness.py). The picture is the output of the cell tagged "gallery" if
-a cell has that tag, else the first app (an output with an ipympl canvas and a slider), else
-the first widget output; it is cropped to what the output draws and kept under 300 KB
-(quantized with Pillow when needed).
+a cell has that tag, else the notebook's main app (MAIN_APP below, or --app NN=K: the K-th
+output holding an ipympl canvas and a slider, counted from 0; by default the first), else the
+first widget output. It is cropped to what the output draws and kept under 300 KB (quantized
+with Pillow when needed).
 """
 import argparse
 import json
@@ -19,6 +20,10 @@ import browser_harness as harness
 
 ROOT = harness.ROOT
 MAX_BYTES = 300_000
+# Where the first app is not the one that shows what the notebook is about:
+# 02's first app is the 1-D warm-up, its second the 2-D tiling; 07's first app starts untrained,
+# its second is the prepared SGD-vs-momentum scene.
+MAIN_APP = {"02": 1, "07": 1}
 
 
 def gallery_cell_index(nb_path):
@@ -30,15 +35,16 @@ def gallery_cell_index(nb_path):
     return None
 
 
-def main_output(nbp, nb_path):
+def main_output(nbp, nb_path, main_app=MAIN_APP):
     i = gallery_cell_index(nb_path)
     if i is not None:
         out = nbp.page.locator(".jp-Notebook .jp-Cell").nth(i).locator(harness.OUTPUT).first
         if out.count():
             return out, "cell tagged gallery"
     apps = nbp.app_outputs()
+    k = main_app.get(Path(nb_path).name[:2], 0)
     if apps:
-        return apps[0], "first app"
+        return (apps[k], f"app #{k}") if k < len(apps) else (apps[0], f"first app (no app #{k})")
     widgets = nbp.widget_outputs()
     if widgets:
         return widgets[0], "first widget output"
@@ -68,11 +74,17 @@ def main(argv=None):
     ap.add_argument("--width", type=int, default=1600)
     ap.add_argument("--height", type=int, default=1000)
     ap.add_argument("--root", default=str(ROOT), help="the tree JupyterLab serves (holds notebooks/)")
+    ap.add_argument("--app", action="append", default=[], metavar="NN=K",
+                    help="use notebook NN's K-th app (from 0) instead of MAIN_APP's choice")
     a = ap.parse_args(argv)
     reason = harness.unavailable_reason()
     if reason:
         print(f"screenshots: cannot run: {reason}", file=sys.stderr)
         return 2
+    main_app = dict(MAIN_APP)
+    for spec in a.app:
+        nn, _, k = spec.partition("=")
+        main_app[f"{int(nn):02d}"] = int(k)
     root = Path(a.root).resolve()
     notebooks = select(a.notebooks, sorted((root / "notebooks").glob("[0-9]*.ipynb")))
     if not notebooks:
@@ -87,7 +99,7 @@ def main(argv=None):
             nbp = harness.run_in_lab(browser, lab, nb.relative_to(root), width=a.width, height=a.height)
             try:
                 errors = nbp.errors()
-                out, what = main_output(nbp, nb)
+                out, what = main_output(nbp, nb, main_app)
                 if out is None:
                     print(f"{nb.name}: {what}; no picture")
                     failed.append(nb.name)

@@ -57,6 +57,18 @@ def test_postbuild_turns_off_widget_comms_over_kernel_subshells():
     assert "jupyterlab_overrides.json" in post.read_text()
 
 
+def test_readme_binder_links_open_notebooks_that_exist():
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    links = re.findall(r"https://mybinder\.org/v2/[^\s)\]]+", text)
+    if not links:
+        pytest.skip("README.md has no Binder link yet")
+    for url in links:
+        m = re.search(r"[?&]urlpath=(?:lab/tree|voila/render|tree|notebooks)/([^&#]+)", url.replace("%2F", "/"))
+        assert m, f"Binder link without urlpath to a notebook: {url}"
+        assert (ROOT / m.group(1)).exists(), f"{url} opens {m.group(1)}, which is not in the repository"
+
+
 @pytest.mark.slow
 def test_environment_built_from_binder_alone(tmp_path):
     try:
