@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `make`: steady timings for small matrices
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHES = [("train_step", "train_step"), ("regions", "regions_bench"), ("latency", "latency"),

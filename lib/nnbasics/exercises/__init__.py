@@ -4,9 +4,16 @@ Every check returns a :class:`~nnbasics.exercises.feedback.Feedback` that prints
 feedback, never raises, and says plainly when an exercise is not attempted yet. Checks are
 grouped by the notebooks that use them.
 """
+from .backprop import (  # noqa: F401, I001  04-06
+                       check_affine_bprop,
+                       check_numerical_gradient,
+                       check_rel_error,
+                       check_relu_bprop,
+                       check_softmax_loss_grad,
+                       check_wiggle_cost,
+                       check_wiggle_one,
+)
 from .feedback import Feedback, attempt
-from .backprop import (check_affine_bprop, check_numerical_gradient, check_rel_error, check_relu_bprop,  # noqa: F401, I001  04-06
-                       check_softmax_loss_grad, check_wiggle_cost, check_wiggle_one)
 
 __all__ = ["Feedback", "attempt"]
 
