@@ -1,7 +1,7 @@
 """Resource figures for Binder (1–2 GB RAM): the kernel's peak memory and the wall time of every
 notebook run top to bottom, and the size of the environment that binder/ installs.
 
-    .venv/bin/python benchmarks/resources.py [02 07 ...] [--no-env]
+    .venv/bin/python benchmarks/resources.py [02 07 ...] [--no-env] [--lab]
     make bench                                 # (benchmarks/run_all.py calls run())
 
 Each notebook runs in a fresh kernel through nbclient (as nbval does, without a browser, so the
@@ -10,6 +10,11 @@ of the kernel process and its children with psutil every 50 ms. "idle" is the RS
 kernel when it is ready, before the first cell; "peak" the largest sample while the notebook
 runs. The goal is a peak of at most 400 MB. The environment size is `du` of a fresh virtual
 environment built from binder/ alone (scripts/binder_env.py, as tests/test_binder.py does).
+
+With --lab the notebooks also run as a student runs them: in JupyterLab in headless Chromium
+(the browser tests' harness), Run All, then the first slider of every app moved; the kernel's
+peak RSS then includes what the frontend makes it do (ipympl draws and sends PNG frames), and
+the JupyterLab server's own RSS is reported too (it shares Binder's memory limit).
 """
 import os
 import re
@@ -33,11 +38,13 @@ MB = 2**20
 
 
 class RssSampler(threading.Thread):
-    """Samples the RSS of a process tree until stopped; keeps the peak."""
+    """Samples the RSS of a process tree (or of the processes ``procs()`` returns) until
+    stopped; keeps the peak."""
 
-    def __init__(self, pid, interval=0.05):
+    def __init__(self, pid=None, interval=0.05, procs=None):
         super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
+        self.proc = psutil.Process(pid) if pid is not None else None
+        self.procs = procs or (lambda: [self.proc, *self.proc.children(recursive=True)])
         self.interval = interval
         self.peak = 0
         self.samples = 0
@@ -46,7 +53,7 @@ class RssSampler(threading.Thread):
     def rss(self):
         total = 0
         try:
-            procs = [self.proc, *self.proc.children(recursive=True)]
+            procs = self.procs()
         except psutil.Error:
             return 0
         for p in procs:
@@ -115,6 +122,51 @@ def measure_notebook(path, timeout=900, kernel_name="python3"):
             "status": status}
 
 
+def measure_in_lab(paths):
+    """Each notebook in JupyterLab (headless Chromium): Run All, move every app's first slider.
+    Rows: {'notebook', 'peak_MB' (kernels), 'server_MB' (JupyterLab), 'wall_s', 'status'}."""
+    import browser_harness as harness
+
+    reason = harness.unavailable_reason()
+    if reason:
+        return [{"notebook": "(JupyterLab runs)", "status": f"skipped: {reason}"}]
+    rows = []
+    with harness.lab_server(harness.ROOT) as lab, harness.chromium() as browser:
+        server = psutil.Process(lab.proc.pid)
+
+        def kernels():
+            return [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+        for path in paths:
+            sampler = RssSampler(procs=kernels)
+            server_sampler = RssSampler(procs=lambda: [server])
+            sampler.start()
+            server_sampler.start()
+            t0 = time.perf_counter()
+            status = "ok"
+            nbp = None
+            try:
+                nbp = harness.run_in_lab(browser, lab, Path(path).resolve().relative_to(harness.ROOT))
+                for out in nbp.app_outputs():
+                    harness.nudge_first_slider(nbp.page, out)
+                if nbp.kernel_deaths():
+                    status = "kernel died"
+                elif nbp.errors():
+                    status = "error shown"
+            except Exception as e:  # keep measuring the others
+                status = f"error: {type(e).__name__}: {str(e)[:60]}"
+            finally:
+                wall = time.perf_counter() - t0
+                peak, server_peak = sampler.stop(), server_sampler.stop()
+                if nbp is not None:
+                    nbp.close()
+            if status == "ok" and peak > GOAL_MB * MB:
+                status = f"over {GOAL_MB} MB"
+            rows.append({"notebook": Path(path).name, "peak_MB": peak / MB, "server_MB": server_peak / MB,
+                         "wall_s": wall, "status": status, "where": "lab"})
+    return rows
+
+
 def binder_env_size():
     """Build the Binder environment from binder/ alone in a temporary dir; its size in MB."""
     import binder_env
@@ -127,10 +179,13 @@ def binder_env_size():
         shutil.rmtree(env.workdir, ignore_errors=True)
 
 
-def run(notebooks=None, env=True):
-    """One row per notebook, then one for the Binder environment (unless env=False)."""
+def run(notebooks=None, env=True, lab=False):
+    """One row per notebook (nbclient), with lab=True one more per notebook run in JupyterLab,
+    then one for the Binder environment (unless env=False)."""
     paths = notebooks or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
     rows = [measure_notebook(p) for p in paths]
+    if lab:
+        rows += measure_in_lab(paths)
     if env:
         try:
             rows.append(binder_env_size())
@@ -143,10 +198,22 @@ def table(rows):
     lines = [f"{'notebook':<34} {'idle MB':>8} {'peak MB':>8} {'wall s':>7}  status",
              f"{'-' * 34} {'-' * 8} {'-' * 8} {'-' * 7}  ------"]
     for r in rows:
-        if "peak_MB" in r:
+        if "idle_MB" in r:
             lines.append(f"{r['notebook']:<34} {r['idle_MB']:8.0f} {r['peak_MB']:8.0f} {r['wall_s']:7.1f}  "
                          f"{r['status']}")
-    nb_rows = [r for r in rows if "peak_MB" in r]
+    lab_rows = [r for r in rows if r.get("where") == "lab" or r["notebook"] == "(JupyterLab runs)"]
+    if lab_rows:
+        lines += ["", "in JupyterLab (headless Chromium, Run All, then every app's first slider moved):",
+                  f"{'notebook':<34} {'kernel peak MB':>14} {'server MB':>9} {'wall s':>7}  status",
+                  f"{'-' * 34} {'-' * 14} {'-' * 9} {'-' * 7}  ------"]
+        for r in lab_rows:
+            if "peak_MB" in r:
+                lines.append(f"{r['notebook']:<34} {r['peak_MB']:14.0f} {r['server_MB']:9.0f} {r['wall_s']:7.1f}  "
+                             f"{r['status']}")
+            else:
+                lines.append(f"{r['notebook']:<34} {r['status']}")
+        lines.append("")
+    nb_rows = [r for r in rows if "idle_MB" in r]
     if nb_rows:
         worst = max(nb_rows, key=lambda r: r["peak_MB"])
         lines.append(f"largest peak: {worst['peak_MB']:.0f} MB ({worst['notebook']}); goal <= {GOAL_MB} MB; "
@@ -174,4 +241,4 @@ if __name__ == "__main__":
                 continue
             hits = sorted(NOTEBOOKS.glob(f"{int(a):02d}_*.ipynb" if a.isdigit() else f"{a}*.ipynb"))
             chosen += hits or [Path(a)]
-    print(table(run(chosen, env="--no-env" not in sys.argv)))
+    print(table(run(chosen, env="--no-env" not in sys.argv, lab="--lab" in sys.argv)))
