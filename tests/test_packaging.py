@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                        "--disable-pip-version-check", "-q", "-w", str(out), str(ROOT)],
-                       capture_output=True, text=True)
+    # With build isolation, as `pip install .` builds it (the pyproject's setuptools>=68, not
+    # whatever setuptools the venv happens to carry).
+    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+                        "-q", "-w", str(out), str(ROOT)], capture_output=True, text=True)
     if p.returncode != 0:
         pytest.fail(f"pip wheel failed:\n{p.stdout}\n{p.stderr}")
     (whl,) = out.glob("nnbasics-*.whl")
