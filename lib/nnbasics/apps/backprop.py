@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, losses, network
-from ..plots import FrozenBackground, NetworkDiagram
+from ..plots import NetworkDiagram
 from .base import App
 
 __all__ = ["BackpropApp", "backprop_steps"]
@@ -90,7 +90,7 @@ class BackpropApp(App):
         d = self.diagram
         self.target = self.ax.text(0, 0, "← y", fontsize=12, color="#D55E00", fontweight="bold", va="center",
                                    ha="left")
-        self.background = FrozenBackground(self.fig, [d.edges, d.nodes, *d.value_texts, self.target])
+        self.frozen = self.freeze_background([d.edges, d.nodes, *d.value_texts, self.target])
         self.heading = widgets.HTML()
         self.formulas = widgets.HTML()
         self.legend = widgets.HTML(

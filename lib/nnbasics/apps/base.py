@@ -13,6 +13,14 @@ code runs headless and ``draw_idle`` draws at once, so a test can set ``app.widt
 and look at the artists. An exception inside a callback is shown in the app's status line,
 not lost in the kernel log. Re-running a cell closes the figure the previous run made there.
 
+One redraw per callback: only :meth:`App._run` asks for one (pyplot's auto-draw whenever an
+artist changes, in interactive plain Python, is off for the app's figures). Under ipympl,
+``draw_idle`` asks the browser, which asks back for one picture at a time, so a slider move or
+a ``Play`` tick sends at most one picture, of the fully updated figure. Fast redraws:
+``self.freeze_background([...])`` names the artists ``update()`` changes; every draw of the
+figure (Agg, ipympl, ``savefig``) then pastes the cached pixels of the rest (titles, ticks,
+equations) and draws only those (:class:`nnbasics.plots.FrozenBackground`).
+
 A subclass:
 
     class MyApp(App):
@@ -20,6 +28,7 @@ A subclass:
             self.a = widgets.FloatSlider(value=a, min=0, max=2, description="a")
             self.fig, self.ax = self.new_figure(figsize=(6, 4))
             self.line, = self.ax.plot(...)
+            self.frozen = self.freeze_background([self.line])   # optional: only the line moves
             self.start()                     # wires the controls, draws once, lays out
 
         def update(self, change=None):       # redraws from the controls' values
@@ -35,6 +44,8 @@ import weakref
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+
+from ..plots import FrozenBackground
 
 __all__ = ["App", "current_cell_id"]
 
@@ -76,10 +87,31 @@ class App:
                             ("toolbar_visible", False), ("resizable", False)):
             if hasattr(canvas, attr):
                 setattr(canvas, attr, value)
+        # no pyplot auto-draw whenever an artist changes (interactive plain Python): App._run
+        # redraws once after each callback, so a half-updated figure is never drawn
+        fig.stale_callback = None
         if key[1] is not None:
             _FIGURES_BY_CELL.setdefault(key, []).append(fig)
         self._figures = getattr(self, "_figures", []) + [fig]
         return fig, axes
+
+    def freeze_background(self, dynamic, fig=None, max_cached=8):
+        """Redraw only the ``dynamic`` artists (those ``update()`` changes) of ``fig`` (default
+        ``self.fig``); the rest is drawn once and pasted (:class:`~nnbasics.plots.FrozenBackground`,
+        returned: call its ``set_key``/``invalidate`` when a frozen part changes)."""
+        frozen = FrozenBackground(self.fig if fig is None else fig, dynamic, max_cached=max_cached)
+        self._frozen = getattr(self, "_frozen", []) + [frozen]
+        return frozen
+
+    @property
+    def full_draws(self):
+        """Draws of the whole figure so far (the first one, and after a frozen part changed)."""
+        return sum(f.full_draws for f in getattr(self, "_frozen", []))
+
+    @property
+    def fast_draws(self):
+        """Draws that pasted the cached background and drew only the moving artists."""
+        return sum(f.fast_draws for f in getattr(self, "_frozen", []))
 
     def start(self):
         """Wire every control to :meth:`update`, draw once, build the layout."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from ..plots import HIGHLIGHT, FrozenBackground, NetworkDiagram
+from ..plots import HIGHLIGHT, NetworkDiagram
 from .base import App
 
 __all__ = ["ForwardApp"]
@@ -53,8 +53,8 @@ class ForwardApp(App):
                                        va="top", fontsize=12, color=HIGHLIGHT)
         self._params_cache = {}
         d = self.diagram
-        self.frozen = FrozenBackground(self.fig, [d.edges, d.nodes, *d.value_texts, self.ring,
-                                                  self.prediction])
+        self.frozen = self.freeze_background([d.edges, d.nodes, *d.value_texts, self.ring,
+                                              self.prediction])
         self.start()
 
     # the model the sliders describe

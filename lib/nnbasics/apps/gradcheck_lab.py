@@ -15,7 +15,6 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, gradcheck, losses, network, regions
-from ..plots import FrozenBackground
 from .base import App
 
 __all__ = ["StepSizeApp", "KinkApp", "step_size_errors", "EPS_GRID"]
@@ -120,7 +119,7 @@ class StepSizeApp(App):
                                                                                      "size": 9})
         self.readout = widgets.HTML()           # the numbers at the current ε (cheaper than figure text)
         # what the slider moves; the rest is drawn once
-        self.background = FrozenBackground(self.fig, [self.vline, *self.markers.values()])
+        self.frozen = self.freeze_background([self.vline, *self.markers.values()])
         self.start()
 
     def errors_at(self, eps):
@@ -196,8 +195,8 @@ class KinkApp(App):
         self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
         self._build_relu_panel()
         self._build_error_panel()
-        self.background = FrozenBackground(self.fig, [self.secant, self.tangent, self.here, self.slopes,
-                                                      self.err_here])
+        self.frozen = self.freeze_background([self.secant, self.tangent, self.here, self.slopes,
+                                              self.err_here])
         self.readout = widgets.HTML()            # the live grad_check report
         self.start()
 

@@ -33,7 +33,7 @@ from ..data import DATASETS, load_digits, train_val_split
 from ..network import fprop
 from ..trainer import Trainer
 from .base import App
-from .training import CLASS_COLOURS, FastRedraw
+from .training import CLASS_COLOURS
 
 __all__ = ["FeatureDetectorApp", "ActivationMapApp", "CodesApp", "digits_split", "digits_model",
            "hidden_activations", "unit_codes", "shared_units", "confusion_matrix", "plot_unit_weights",
@@ -186,7 +186,7 @@ def plot_confusion(ax, M, title="test set: true digit (rows) vs. predicted (colu
 
 # ============================================================================== the apps
 
-class FeatureDetectorApp(FastRedraw, App):
+class FeatureDetectorApp(App):
     """One first-layer unit of a digits network as a feature detector.
 
     Left: its weights ``W1[j]`` as an 8×8 image (blue +, orange −; scaled to its largest |w|).
@@ -225,7 +225,7 @@ class FeatureDetectorApp(FastRedraw, App):
             ax.set_yticks([])
         self.ax_top.set_title("the 8 test digits that turn it on most", fontsize=10.5)
         self.fig.subplots_adjust(left=0.03, right=0.98, bottom=0.16, top=0.86, wspace=0.4)
-        self._init_fast_redraw([self.weights, self.top, *self.bars, self.ax_w.title, self.ax_bar.title])
+        self.frozen = self.freeze_background([self.weights, self.top, *self.bars, self.ax_w.title, self.ax_bar.title])
         self.start()
 
     def update(self, change=None):
@@ -256,7 +256,7 @@ class FeatureDetectorApp(FastRedraw, App):
         return s
 
 
-class ActivationMapApp(FastRedraw, App):
+class ActivationMapApp(App):
     """One hidden unit of a network trained on 2-D data: where in the plane is it on?
 
     Left: ``h_j(x)`` over the plane (viridis, scaled to the unit's largest value; dark = off),
@@ -305,7 +305,7 @@ class ActivationMapApp(FastRedraw, App):
         self.ax_bar.set_ylabel("fraction of the class's points\nwhere the unit is on")
         self.ax_bar.spines[["top", "right"]].set_visible(False)
         self.fig.subplots_adjust(left=0.08, right=0.97, bottom=0.14, top=0.86, wspace=0.35)
-        self._init_fast_redraw([self.image, self.points, *self.bars, self.ax.title, self.ax_bar.title])
+        self.frozen = self.freeze_background([self.image, self.points, *self.bars, self.ax.title, self.ax_bar.title])
         self.start()
 
     def update(self, change=None):
@@ -315,15 +315,11 @@ class ActivationMapApp(FastRedraw, App):
         self.activation = h
         top = h.max()
         self.image.set_data(h / top if top > 0 else h)
-        if self.boundary is not None:
-            self.remove_moving(self.boundary)
-            self.boundary.remove()
-            self.boundary = None
-        if 0 < top and h.min() == 0:
-            self.boundary = self.ax.contour(self.xs, self.xs, z, levels=[0.0], colors="white", linewidths=1.8)
-            self.add_moving(self.boundary)
-            self._moving.remove(self.boundary)
-            self._moving.insert(1, self.boundary)
+        old, self.boundary = self.boundary, None
+        if 0 < top and h.min() == 0:                    # zorder: over the image, under the points
+            self.boundary = self.ax.contour(self.xs, self.xs, z, levels=[0.0], colors="white", linewidths=1.8,
+                                            zorder=0.5)
+        self.frozen.replace(old, self.boundary)
         frac, _ = unit_codes(self.H_data[l - 1][:, j:j + 1], self.y, self.C)
         self.fractions = frac[:, 0]
         for bar, f in zip(self.bars, self.fractions, strict=True):
@@ -345,7 +341,7 @@ def code_text(code):
     return "[" + " ".join("1" if b else "0" for b in code) + "]"
 
 
-class CodesApp(FastRedraw, App):
+class CodesApp(App):
     """Distributed representations: the binary code of active hidden units for every digit.
 
     Unit j is "on" for a class when ``h_j > 0`` for more than ``threshold`` of its test digits.
@@ -411,8 +407,9 @@ class CodesApp(FastRedraw, App):
         self.ax_share.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1, frameon=False)
         self.ax_share.spines[["top", "right"]].set_visible(False)
         self.ax_share.set_title("feature sharing", fontsize=11)
-        self._init_fast_redraw([self.codes_image, *self.rows, self.pair_image, *self.pair_text, *self.vectors,
-                                *self.bar_all, *self.bar_shared, self.ax_codes.title, self.ax_pair.title])
+        self.frozen = self.freeze_background([self.codes_image, *self.rows, self.pair_image, *self.pair_text,
+                                              *self.vectors, *self.bar_all, *self.bar_shared, self.ax_codes.title,
+                                              self.ax_pair.title])
         self.start()
 
     def update(self, change=None):

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..losses import log_softmax, softmax
-from ..plots import NEGATIVE, POSITIVE, FrozenBackground, ProbBars
+from ..plots import NEGATIVE, POSITIVE, ProbBars
 from .base import App
 
 __all__ = ["SoftmaxApp", "naive_softmax", "numerical_dL_dz"]
@@ -102,7 +102,7 @@ class SoftmaxApp(App):
         self._o_top = None
         self.loss_text = self.fig.text(0.07, 0.06, "", fontsize=14, ha="left", va="center")
         self.readout = widgets.HTML(value="")
-        self.frozen = FrozenBackground(self.fig, [
+        self.frozen = self.freeze_background([
             *self.o_bars, self.z_marks, *self.bars.bars, *self.bars.texts, *self.g_bars, self.g_num,
             *self.g_texts, self.loss_text])
         self.start()

@@ -26,7 +26,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import FancyArrowPatch
 
 from ..network import init_params
-from ..plots import HIGHLIGHT, FrozenBackground, RegionPlot, pattern_colours
+from ..plots import HIGHLIGHT, RegionPlot, pattern_colours
 from ..regions import (
     arrangement_count,
     collapse_linear,
@@ -137,9 +137,9 @@ class Kinks1DApp(_UnitMixin, App):
                                   fontsize=12, bbox=dict(fc="white", ec="0.7", alpha=0.9), zorder=6)
         self._ylim = None
         # the legend and the zero line sit inside the axes, over the bands: they move with them
-        self.frozen = FrozenBackground(self.fig, [self.strip, self.zero_line, *self.unit_lines, self.f_line,
-                                                  self.kink_lines, self.kink_marks, self.count_text, self.legend,
-                                                  *ax.spines.values()])
+        self.frozen = self.freeze_background([self.strip, self.zero_line, *self.unit_lines, self.f_line,
+                                              self.kink_lines, self.kink_marks, self.count_text, self.legend,
+                                              *ax.spines.values()])
         self.start()
 
     def _choosers(self):
@@ -269,8 +269,8 @@ class ReluTilingApp(_UnitMixin, App):
         self.counts = {}
         t = self.tiling
         # the axes' frame (spines) is drawn again over the filled regions, as in a full draw
-        self.frozen = FrozenBackground(self.fig, [t.fill, t.levels_lc, t.edges_lc, self.unit_line,
-                                                  self.unit_arrow, self.count_text, *self.ax.spines.values()])
+        self.frozen = self.freeze_background([t.fill, t.levels_lc, t.edges_lc, self.unit_line,
+                                              self.unit_arrow, self.count_text, *self.ax.spines.values()])
         self.start()
 
     def _choosers(self):

@@ -28,7 +28,7 @@ from ..network import fprop, init_params
 from ..trainer import Trainer
 from .base import App
 
-__all__ = ["TrainingApp", "LossSurfaceApp", "FastRedraw", "CLASS_COLOURS", "OPTIMIZER_COLOURS", "decision_rgb", "rgba8",
+__all__ = ["TrainingApp", "LossSurfaceApp", "CLASS_COLOURS", "OPTIMIZER_COLOURS", "decision_rgb", "rgba8",
            "full_batch_paths", "path_plane", "flatten", "unflatten",
            "tiling_edge_mask", "loss_on_plane"]
 
@@ -100,71 +100,6 @@ def _nice_below(v):
     return next(m * 10.0 ** e for e in (k, k - 1) for m in (5, 2, 1) if m * 10.0 ** e <= v * (1 + 1e-12))
 
 
-class FastRedraw:
-    """Mixin: fast redraws by blitting (matplotlib's recipe), for apps whose axes stay put.
-
-    The artists that change from frame to frame are "animated": a full draw paints everything
-    else once and keeps it as a background; afterwards ``fig.canvas.draw_idle()`` (what
-    :meth:`App._run` calls after every callback) restores that background and paints only the
-    moving artists — a few milliseconds instead of a full draw. Set ``self._full = True`` when
-    something in the background changes (axes limits, layout, legend): the next redraw is full.
-    Under ipympl the blit sends only the changed pixels; under Agg (tests) the buffer is
-    updated in place, and ``canvas.draw()`` still draws everything.
-    """
-
-    def _init_fast_redraw(self, moving):
-        self._moving = []
-        self._background = None
-        self._full = True
-        self.full_draws = self.fast_draws = 0
-        self.add_moving(*moving)
-        self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
-        self.fig.canvas.draw_idle = self._redraw
-        # pyplot redraws a figure whenever an artist changes in interactive mode; the app redraws
-        # once after each callback instead (App._run), so no half-updated frame is ever sent
-        self.fig.stale_callback = None
-
-    def add_moving(self, *artists):
-        for a in artists:
-            a.set_animated(True)
-            self._moving.append(a)
-
-    def remove_moving(self, *artists):
-        for a in artists:
-            if a in self._moving:
-                self._moving.remove(a)
-
-    def _on_draw_event(self, event):
-        """After a full draw: save the background, then paint the moving artists over it."""
-        renderer = event.renderer
-        self._background = ((renderer, renderer.copy_from_bbox(self.fig.bbox))
-                            if hasattr(renderer, "copy_from_bbox") else None)
-        self._paint_moving(renderer)
-
-    def _paint_moving(self, renderer):
-        for a in self._moving:
-            ax = a.axes
-            if a.get_visible() and (ax is None or ax.get_visible()):
-                a.draw(renderer)
-
-    def _redraw(self):
-        """The canvas's draw_idle: restore the background and repaint the moving artists, or
-        ask for a full draw when the axes, the layout or the canvas size changed."""
-        canvas = self.fig.canvas
-        bg = self._background
-        not_ready = getattr(canvas, "syncing_data_url", False)   # ipympl: the browser has not asked yet
-        if self._full or bg is None or not_ready or bg[0] is not canvas.get_renderer():
-            self._full = False
-            self.full_draws += 1
-            type(canvas).draw_idle(canvas)        # Agg: draws now; ipympl: the browser requests a draw
-            return
-        self.fast_draws += 1
-        canvas.restore_region(bg[1])
-        self._paint_moving(bg[0])
-        canvas.blit(self.fig.bbox)                # ipympl: sends only the changed pixels
-        self.fig.stale = False                    # drawn: pyplot's draw_all need not draw it again
-
-
 def _plain_log_ticks(axis, ticks):
     """Log-scale ticks written as plain numbers (0.2, 1, 5), no minor labels."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
@@ -199,7 +134,7 @@ class _DecisionPanel:
                              fontsize=12, color="0.25", zorder=5)
         ax.set_xticks([])
         ax.set_yticks([])
-        #: what changes from frame to frame (drawn over a saved background, in this order)
+        #: what changes from frame to frame (drawn over the cached background, in zorder)
         self.moving = [self.image, self.edge_image, self.edges, self.points, self.clicked,
                        self.empty, self.warning, ax.title]
 
@@ -223,7 +158,7 @@ class _DecisionPanel:
         self.clicked.set_visible(len(yc) > 0)
 
 
-class TrainingApp(FastRedraw, App):
+class TrainingApp(App):
     """Train a small ReLU network on 2-D data with SGD or momentum and watch it learn.
 
     Controls (each an attribute of the same name): ``dataset``, ``noise``, ``n_per_class``,
@@ -302,9 +237,10 @@ class TrainingApp(FastRedraw, App):
         self.speed_text = self.ax_acc.text(0.98, 0.04, "", fontsize=9.5, ha="right", va="bottom", color="0.3",
                                            transform=self.ax_acc.transAxes)
         self.fig.canvas.mpl_connect("button_press_event", self._on_click)
-        # fast redraws: only the artists that move are repainted (see FastRedraw)
-        self._init_fast_redraw([a for panel in self.panels for a in panel.moving]
-                               + list(self.curve_lines.values()) + self.time_marks + [self.speed_text])
+        # fast redraws: only the artists that move are drawn (App.freeze_background)
+        self.frozen = self.freeze_background([a for panel in self.panels for a in panel.moving]
+                                             + list(self.curve_lines.values()) + self.time_marks
+                                             + [self.speed_text])
 
         self.play.observe(self._on_play, names="value")
         self.time.observe(self._on_time, names="value")
@@ -387,7 +323,7 @@ class TrainingApp(FastRedraw, App):
         half = 1.5 if not len(allX) else max(1.25, math.ceil(np.abs(allX).max() * 1.12 * 4) / 4)
         box = (-half, half, -half, half)
         if box != getattr(self, "box", None):
-            self._full = True
+            self.frozen.invalidate()
         self.box = box
         xs = np.linspace(-half, half, self.RESOLUTION)
         gx, gy = np.meshgrid(xs, xs)
@@ -445,7 +381,7 @@ class TrainingApp(FastRedraw, App):
                 t.configure(lr=self.lr.value, mu=self.momentum.value, batch_size=self.batch_size.value)
         if owner is None or name == "optimizer":
             self._place_axes()
-            self._full = True
+            self.frozen.invalidate()
         self._draw()
 
     def _on_play(self, change):
@@ -479,7 +415,7 @@ class TrainingApp(FastRedraw, App):
 
     def _on_clear(self, _change=None):
         self.points = []
-        self._full = True
+        self.frozen.invalidate()
         self._make_data()
         self._reset()
         self._draw()
@@ -488,7 +424,7 @@ class TrainingApp(FastRedraw, App):
         """Add a training point of class ``cls`` (default: the class chosen in the menu); restarts."""
         cls = self.click_class.value if cls is None else int(cls)
         self.points.append([float(x1), float(x2), cls])
-        self._full = True
+        self.frozen.invalidate()
         self._make_data()
         self._reset()
         self._draw()
@@ -571,7 +507,7 @@ class TrainingApp(FastRedraw, App):
         if hint != self.click_hint.get_text():
             self.click_hint.set_text(hint)
             self.click_hint.set_color(CLASS_COLOURS[self.click_class.value])
-            self._full = True
+            self.frozen.invalidate()
         msg = self.diverged
         self.message.value = (f"<div style='color:#b00020;font-weight:bold'>⚠ {msg}</div>" if msg else
                               f"<span style='color:#555'>step {self.step}"
@@ -602,13 +538,13 @@ class TrainingApp(FastRedraw, App):
                 ylim = (min(0.05, _nice_below(max(v.min(), 1e-4))), max(5.0, _nice_above(v.max())))
         if xlim != self.ax_loss.get_xlim():
             self.ax_loss.set_xlim(*xlim)
-            self._full = True
+            self.frozen.invalidate()
         if ylim != self.ax_loss.get_ylim():
             self.ax_loss.set_ylim(*ylim)
             k0, k1 = math.floor(math.log10(ylim[0])), math.ceil(math.log10(ylim[1]))
             _plain_log_ticks(self.ax_loss.yaxis, [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)
                                                   if ylim[0] <= m * 10.0 ** k <= ylim[1]])
-            self._full = True
+            self.frozen.invalidate()
         for mark in self.time_marks:
             mark.set_xdata([self.shown_step, self.shown_step])
             mark.set_visible(t_shown is not None)
@@ -627,7 +563,7 @@ class TrainingApp(FastRedraw, App):
                                               bbox_to_anchor=(0.0, 1.0), ncol=2 if len(kinds) > 1 else len(handles),
                                               frameon=False,
                                               handlelength=1.8, columnspacing=1.0, borderaxespad=0.2)
-            self._full = True
+            self.frozen.invalidate()
 
     # -- the contract ------------------------------------------------------------------------------
     def state(self):
@@ -799,7 +735,7 @@ def path_plane(path_a, path_b, seed=0):
     return e1, e2, scale, (inside / total if total > 0 else 1.0)
 
 
-class LossSurfaceApp(FastRedraw, App):
+class LossSurfaceApp(App):
     """SGD and momentum from the same θ0, drawn on a 2-D slice of the real network's loss.
 
     A small network (2 → 6 → 3, P = 39 parameters) learns three overlapping Gaussian blobs
@@ -847,7 +783,7 @@ class LossSurfaceApp(FastRedraw, App):
                                              label=OPTIMIZER_NAMES[kind], markeredgecolor="none")
             self.curves[kind], = self.ax_loss.plot([], [], "-", color=colour, lw=2, label=OPTIMIZER_NAMES[kind])
         self.start_dot, = self.ax.plot([0], [0], "o", ms=9, mfc="white", mec="k", label="start θ0", zorder=5)
-        self.ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
+        self.legend = self.ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
         self.ax.set_xlabel("$e_1$: towards where momentum ends (= 1)")
         self.ax.set_ylabel("$e_2$")
         self.ax.set_xlim(a0, a1)
@@ -862,8 +798,9 @@ class LossSurfaceApp(FastRedraw, App):
         self.ax_loss.legend(fontsize=9, loc="upper right")
         self.ax_loss.spines[["top", "right"]].set_visible(False)
         self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.86, wspace=0.42)
-        self._init_fast_redraw([self.image, *self.paths.values(), self.start_dot, *self.curves.values(),
-                                self.ax.title, self.ax_loss.title])
+        # the legend sits inside the axes, over the image: it moves with it
+        self.frozen = self.freeze_background([self.image, *self.paths.values(), self.start_dot, self.legend,
+                                              *self.curves.values(), self.ax.title, self.ax_loss.title])
         self.start()
 
     def paths_in_theta(self):
@@ -892,14 +829,10 @@ class LossSurfaceApp(FastRedraw, App):
         self.surface = Lgrid
         logL = np.log10(np.clip(np.nan_to_num(Lgrid, nan=1e6, posinf=1e6), 1e-6, 1e6))
         self.image.set_data(logL)
-        if self.contours is not None:
-            self.remove_moving(self.contours)
-            self.contours.remove()
-        self.contours = self.ax.contour(self.alphas, self.betas, logL, levels=np.linspace(*self.CLIM, 12),
-                                        colors="white", linewidths=0.6, alpha=0.55)
-        self.add_moving(self.contours)
-        self._moving.remove(self.contours)                 # paint right after the image
-        self._moving.insert(1, self.contours)
+        old, self.contours = self.contours, self.ax.contour(   # zorder: over the image, under the paths
+            self.alphas, self.betas, logL, levels=np.linspace(*self.CLIM, 12), colors="white", linewidths=0.6,
+            alpha=0.55, zorder=1)
+        self.frozen.replace(old, self.contours)
         for kind, c in self.coords.items():
             self.paths[kind].set_data(c[:, 0], c[:, 1])
         self.final = {}

@@ -17,7 +17,6 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from .. import data, gradcheck, losses, network, optim
-from ..plots import FrozenBackground
 from .base import App
 
 __all__ = ["WiggleApp", "WiggleTrainApp", "param_names", "wiggle_problem", "wiggle_train"]
@@ -139,7 +138,7 @@ class WiggleApp(App):
         axz.set_yticks([])
         axz.set_ylabel("L − L(θ)   (zoomed to fit)")
         axz.set_title("zoom: the rule's two loss evaluations", fontsize=11)
-        # moving: everything below (FrozenBackground draws only these on a slider move)
+        # moving: everything below (freeze_background: only these are drawn on a slider move)
         over = ax
         self.curve, = over.plot([], [], color="0.2", lw=2, label="L along the chosen weight")
         self.box = over.axvspan(-0.1, 0.1, color=SKY, alpha=0.25, lw=0, label="zoomed region (±2.5 ε)")
@@ -161,7 +160,7 @@ class WiggleApp(App):
         # one legend for both panels, under them (the moving artists are drawn over anything inside the axes)
         self.fig.legend(handles=[self.curve, self.here, self.trial, self.zmove, self.box], loc="lower center",
                         ncol=3, fontsize=9.5, frameon=False, bbox_to_anchor=(0.5, 0.0))
-        self.background = FrozenBackground(self.fig, [
+        self.frozen = self.freeze_background([
             self.curve, self.box, self.here, self.trial, self.arrow, self.title,
             self.zcurve, self.zbase, self.zhere, self.ztrial, self.zmove, self.zarrow])
         self.readout = widgets.HTML()
@@ -293,7 +292,7 @@ class WiggleTrainApp(App):
         axl.grid(True, color="0.92")
         axl.legend(loc="upper right", fontsize=9)
         axl.set_title("the loss, step by step", fontsize=11)
-        over = ax                                # the moving artists (FrozenBackground below)
+        over = ax                                # the moving artists (freeze_background below)
         self.regions = over.imshow(np.zeros((90, 90)), origin="lower", extent=(-lim, lim, -lim, lim),
                                    cmap=ListedColormap(["#cfe3f2", "#fbe3c2"]), vmin=0, vmax=1,
                                    interpolation="nearest", zorder=0, aspect="auto")
@@ -303,7 +302,7 @@ class WiggleTrainApp(App):
         overl = axl
         self.marks = [overl.plot([], [], "o", color=ORANGE, mec="black", ms=9, zorder=5)[0],
                       overl.plot([], [], "s", color=BLUE, mec="black", ms=8, zorder=5)[0]]
-        self.background = FrozenBackground(self.fig, [self.regions, *self.points, *self.marks])
+        self.frozen = self.freeze_background([self.regions, *self.points, *self.marks])
         self.counter = widgets.HTML()
 
     def update(self, change=None):
