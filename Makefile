@@ -28,6 +28,7 @@ $(BIN)/activate:
 
 $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	NB_PYTHON_PREFIX=$(VENV) bash binder/postBuild   # widget comms off kernel subshells (see there)
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
@@ -48,7 +49,7 @@ test: $(VENV)/.dev
 	[ $$unit -eq 0 ] && [ $$browser -eq 0 ]
 
 test-fast: $(VENV)/.dev
-	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
+	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser -m "not slow"
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run_all.py
