@@ -783,7 +783,7 @@ class LossSurfaceApp(App):
                                              label=OPTIMIZER_NAMES[kind], markeredgecolor="none")
             self.curves[kind], = self.ax_loss.plot([], [], "-", color=colour, lw=2, label=OPTIMIZER_NAMES[kind])
         self.start_dot, = self.ax.plot([0], [0], "o", ms=9, mfc="white", mec="k", label="start θ0", zorder=5)
-        self.legend = self.ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
+        self.ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
         self.ax.set_xlabel("$e_1$: towards where momentum ends (= 1)")
         self.ax.set_ylabel("$e_2$")
         self.ax.set_xlim(a0, a1)
@@ -798,8 +798,7 @@ class LossSurfaceApp(App):
         self.ax_loss.legend(fontsize=9, loc="upper right")
         self.ax_loss.spines[["top", "right"]].set_visible(False)
         self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.86, wspace=0.42)
-        # the legend sits inside the axes, over the image: it moves with it
-        self.frozen = self.freeze_background([self.image, *self.paths.values(), self.start_dot, self.legend,
+        self.frozen = self.freeze_background([self.image, *self.paths.values(), self.start_dot,
                                               *self.curves.values(), self.ax.title, self.ax_loss.title])
         self.start()
 
