@@ -13,10 +13,10 @@ code runs headless and ``draw_idle`` draws at once, so a test can set ``app.widt
 and look at the artists. An exception inside a callback is shown in the app's status line,
 not lost in the kernel log. Re-running a cell closes the figure the previous run made there.
 
-One redraw per callback: only :meth:`App._run` asks for one (pyplot's auto-draw whenever an
-artist changes, in interactive plain Python, is off for the app's figures). Under ipympl,
-``draw_idle`` asks the browser, which asks back for one picture at a time, so a slider move or
-a ``Play`` tick sends at most one picture, of the fully updated figure. Fast redraws:
+One redraw per callback: only :meth:`App._run` asks for one (not pyplot's auto-draw whenever
+an artist changes, nor its ``draw_all`` after each widget message). Under ipympl, ``draw_idle``
+asks the browser, which asks back for one picture at a time, so a slider move or a ``Play``
+tick sends at most one picture, of the fully updated figure. Fast redraws:
 ``self.freeze_background([...])`` names the artists ``update()`` changes; every draw of the
 figure (Agg, ipympl, ``savefig``) then pastes the cached pixels of the rest (titles, ticks,
 equations) and draws only those (:class:`nnbasics.plots.FrozenBackground`).
@@ -150,6 +150,9 @@ class App:
                 self.status.value = ""
         for fig in getattr(self, "_figures", []):
             fig.canvas.draw_idle()
+            # asked for (ipympl: the browser asks back for the picture): pyplot's draw_all, which
+            # IPython runs after every cell and every widget message, need not ask a second time
+            fig.stale = False
         self.update_times.append(time.perf_counter() - t0)
 
     # -- what subclasses provide --------------------------------------------------------------
