@@ -49,7 +49,7 @@ def test_every_control_swept_raises_nothing_draws_finite_and_changes_picture(app
     assert len(plt.get_fignums()) == figures_before, "a callback created a new figure"
 
 
-def test_state_round_trips(app):
+def test_state_round_trips(app, make_app):
     # move every control off its default first, so the round trip is not trivially the defaults
     for control in app.controls().values():
         values = sweep_values(control, n=5)
@@ -57,13 +57,10 @@ def test_state_round_trips(app):
             control.value = values[len(values) // 2] if values[len(values) // 2] != control.value \
                 else values[-1]
     state = app.state()
-    again = type(app)(**state)
-    try:
-        assert again.state() == state
-        assert again.last_error is None
-        assert figure_digest(again.fig) == figure_digest(app.fig)
-    finally:
-        again.close()
+    again = make_app(type(app), **state)
+    assert again.state() == state
+    assert again.last_error is None
+    assert figure_digest(again.fig) == figure_digest(app.fig)
 
 
 def test_unknown_state_key_is_a_clear_error(app):

@@ -4,14 +4,12 @@ import pytest
 
 from nnbasics.apps import BackpropApp
 from nnbasics.apps.backprop import NOT_YET, backprop_steps
-from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
+from nnbasics.apps.probe import figure_digest
 
 
 @pytest.fixture(scope="module")
-def app():
-    a = BackpropApp()
-    yield a
-    a.close()
+def app(make_module_app):
+    return make_module_app(BackpropApp)
 
 
 def drawn(app):
@@ -22,13 +20,9 @@ def drawn(app):
 
 
 @pytest.mark.parametrize("name", ["step", "example", "activation"])
-def test_every_control_swept(app, name):
-    control = app.controls()[name]
+def test_every_control_swept(app, sweep, name):
     seen = set()
-    for v in sweep_values(control, n=9):
-        control.value = v
-        assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
-        assert drawn_nonfinite(app.fig) == []
+    for _ in sweep(app, name):
         seen.add(drawn(app))
     assert len(seen) > 1
     app.set_state(step=1, example=12, activation="relu")
@@ -90,12 +84,11 @@ def test_formulas_follow_the_slides(app):
     app.set_state(step=1)
 
 
-def test_state_round_trips(app):
+def test_state_round_trips(app, make_app):
     app.set_state(step=2, example=5, activation="tanh")
-    again = BackpropApp(**app.state())
     try:
+        again = make_app(BackpropApp, **app.state())
         assert again.state() == {"step": 2, "example": 5, "activation": "tanh"}
         assert figure_digest(again.fig) == figure_digest(app.fig)
     finally:
-        again.close()
         app.set_state(step=1, example=12, activation="relu")

@@ -4,14 +4,12 @@ import pytest
 
 import nnbasics as nb
 from nnbasics.apps import ForwardApp
-from nnbasics.apps.probe import drawn_nonfinite, sweep_values
+from nnbasics.apps.probe import sweep_values
 
 
 @pytest.fixture
-def app():
-    a = ForwardApp()
-    yield a
-    a.close()
+def app(make_app):
+    return make_app(ForwardApp)
 
 
 def _shown(app):
@@ -44,23 +42,17 @@ def test_weight_scale_scales_the_edges(app):
 
 
 @pytest.mark.parametrize("name", ["x1", "x2", "weight_scale", "seed"])
-def test_every_slider_swept_end_to_end(app, name):
+def test_every_slider_swept_end_to_end(app, sweep, name):
     control = getattr(app, name)
     seen = set()
-    for v in sweep_values(control, n=9):
-        control.value = v
-        assert app.last_error is None, f"{name}={v}: {app.last_error!r}"
-        assert drawn_nonfinite(app.fig) == []
+    for _ in sweep(app, name):
         seen.add((tuple(np.round(app.diagram.node_colours(), 9)), tuple(np.round(app.diagram.edge_widths(), 9))))
     assert len(seen) > 1, f"moving {name} never changed the drawn data"
     assert control.min in sweep_values(control, n=9) and control.max in sweep_values(control, n=9)
 
 
-def test_state_round_trip(app):
+def test_state_round_trip(app, make_app):
     app.set_state(x1=-1.5, x2=0.75, weight_scale=2.25, seed=7)
-    again = ForwardApp(**app.state())
-    try:
-        assert again.state() == app.state()
-        np.testing.assert_array_equal(_shown(again), _shown(app))
-    finally:
-        again.close()
+    again = make_app(ForwardApp, **app.state())
+    assert again.state() == app.state()
+    np.testing.assert_array_equal(_shown(again), _shown(app))

@@ -4,30 +4,24 @@ import pytest
 
 from nnbasics.apps import KinkApp, StepSizeApp
 from nnbasics.apps.gradcheck_lab import EPS_GRID
-from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
+from nnbasics.apps.probe import figure_digest
 
 E64, E32 = np.finfo(np.float64).eps, np.finfo(np.float32).eps
 
 
 @pytest.fixture(scope="module")
-def steps():
-    a = StepSizeApp()
-    yield a
-    a.close()
+def steps(make_module_app):
+    return make_module_app(StepSizeApp)
 
 
 @pytest.fixture(scope="module")
-def kink():
-    a = KinkApp()
-    yield a
-    a.close()
+def kink(make_module_app):
+    return make_module_app(KinkApp)
 
 
-def test_step_slider_swept(steps):
+def test_step_slider_swept(steps, sweep):
     seen = set()
-    for v in sweep_values(steps.eps, n=15):
-        steps.eps.value = v
-        assert steps.last_error is None and drawn_nonfinite(steps.fig) == []
+    for v in sweep(steps, "eps", n=15):
         seen.add(tuple(m.get_xydata()[0, 1] for m in steps.markers.values()))
         errs, e = steps.errors_at(v)
         assert steps.markers[("central", "float64")].get_xydata()[0, 1] == errs[("central", "float64")]
@@ -67,21 +61,16 @@ def test_truncation_and_round_off_slopes(steps):
     assert np.all(e[("forward", "float32")][EPS_GRID < 1e-8] > 0.5)   # w + ε == w in float32
 
 
-def test_step_state_round_trips(steps):
+def test_step_state_round_trips(steps, make_app):
     steps.eps.value = 1e-3
-    again = StepSizeApp(**steps.state())
-    try:
-        assert again.state() == steps.state()
-        assert figure_digest(again.fig) == figure_digest(steps.fig)
-    finally:
-        again.close()
+    again = make_app(StepSizeApp, **steps.state())
+    assert again.state() == steps.state()
+    assert figure_digest(again.fig) == figure_digest(steps.fig)
 
 
-def test_kink_slider_swept(kink):
+def test_kink_slider_swept(kink, sweep):
     seen = set()
-    for v in sweep_values(kink.z_over_eps, n=13):
-        kink.z_over_eps.value = v
-        assert kink.last_error is None and drawn_nonfinite(kink.fig) == []
+    for _ in sweep(kink, "z_over_eps", n=13):
         seen.add((tuple(kink.secant.get_xydata().ravel()), kink.readout.value))
     assert len(seen) == 13
 
@@ -115,11 +104,8 @@ def test_kink_curve_matches_the_live_check(kink):
     assert np.all(kink.curve[np.abs(kink.GRID) < 0.999] > 1e-3)
 
 
-def test_kink_state_round_trips(kink):
+def test_kink_state_round_trips(kink, make_app):
     kink.z_over_eps.value = -0.45
-    again = KinkApp(**kink.state())
-    try:
-        assert again.state() == {"z_over_eps": -0.45}
-        assert figure_digest(again.fig) == figure_digest(kink.fig)
-    finally:
-        again.close()
+    again = make_app(KinkApp, **kink.state())
+    assert again.state() == {"z_over_eps": -0.45}
+    assert figure_digest(again.fig) == figure_digest(kink.fig)

@@ -4,14 +4,12 @@ import pytest
 
 import nnbasics as nb
 from nnbasics.apps import SoftmaxApp
-from nnbasics.apps.probe import drawn_nonfinite, sweep_values
+from nnbasics.apps.probe import drawn_nonfinite
 
 
 @pytest.fixture
-def app():
-    a = SoftmaxApp()
-    yield a
-    a.close()
+def app(make_app):
+    return make_app(SoftmaxApp)
 
 
 def _heights(bars):
@@ -56,14 +54,10 @@ def test_output_relu_clips_logits_and_blocks_their_gradient(app):
 
 
 @pytest.mark.parametrize("name", ["o1", "o2", "o3", "logit_scale", "true_class", "output_relu"])
-def test_every_control_swept_formula_matches_numerical(app, name):
-    control = getattr(app, name)
+def test_every_control_swept_formula_matches_numerical(app, sweep, name):
     app.set_state(logit_scale=10)
     seen = set()
-    for v in sweep_values(control, n=9):
-        control.value = v
-        assert app.last_error is None, f"{name}={v}: {app.last_error!r}"
-        assert drawn_nonfinite(app.fig) == []
+    for _ in sweep(app, name):
         g, num = _heights(app.g_bars), app.g_num.get_ydata()
         z = app.z()
         at_kink = app.output_relu.value and np.any(np.abs(z) < 1e-4)
@@ -73,11 +67,8 @@ def test_every_control_swept_formula_matches_numerical(app, name):
     assert len(seen) > 1, f"moving {name} never changed the bars"
 
 
-def test_state_round_trip(app):
+def test_state_round_trip(app, make_app):
     app.set_state(o1=-2.0, o2=4.5, o3=0.3, logit_scale=100, true_class=2, output_relu=True)
-    again = SoftmaxApp(**app.state())
-    try:
-        assert again.state() == app.state()
-        np.testing.assert_array_equal(again.bars.heights(), app.bars.heights())
-    finally:
-        again.close()
+    again = make_app(SoftmaxApp, **app.state())
+    assert again.state() == app.state()
+    np.testing.assert_array_equal(again.bars.heights(), app.bars.heights())

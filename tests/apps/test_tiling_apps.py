@@ -5,23 +5,18 @@ import pytest
 
 import nnbasics as nb
 from nnbasics.apps import Kinks1DApp, ReluTilingApp
-from nnbasics.apps.probe import drawn_nonfinite, sweep_values
 from nnbasics.apps.tiling import BOX
 from nnbasics.regions import arrangement_count, collapse_linear, depth_bounds, linear_regions, region_map
 
 
 @pytest.fixture
-def kinks():
-    a = Kinks1DApp()
-    yield a
-    a.close()
+def kinks(make_app):
+    return make_app(Kinks1DApp)
 
 
 @pytest.fixture
-def tiling():
-    a = ReluTilingApp()
-    yield a
-    a.close()
+def tiling(make_app):
+    return make_app(ReluTilingApp)
 
 
 # -- Kinks1DApp -------------------------------------------------------------------------------------
@@ -58,28 +53,21 @@ def test_kinks_unit_sliders_follow_the_chosen_unit(kinks):
 
 
 @pytest.mark.parametrize("name", ["width", "seed", "unit", "w", "b"])
-def test_kinks_every_slider_swept(kinks, name):
-    control = getattr(kinks, name)
+def test_kinks_every_slider_swept(kinks, sweep, name):
     if name == "unit":
         kinks.width.value = kinks.width.max
     seen = set()
-    for v in sweep_values(control, n=9):
-        control.value = v
-        assert kinks.last_error is None, f"{name}={v}: {kinks.last_error!r}"
-        assert drawn_nonfinite(kinks.fig) == []
+    for _ in sweep(kinks, name):
         highlighted = tuple(line.get_linewidth() for line in kinks.unit_lines)   # the unit on the sliders
         seen.add((tuple(np.round(kinks.f_line.get_ydata()[::50], 9)), highlighted))
     assert len(seen) > 1, f"moving {name} never changed the picture"
 
 
-def test_kinks_state_round_trip(kinks):
+def test_kinks_state_round_trip(kinks, make_app):
     kinks.set_state(width=6, seed=11, unit=4, w=-2.2, b=0.35)
-    again = Kinks1DApp(**kinks.state())
-    try:
-        assert again.state() == kinks.state()
-        np.testing.assert_array_equal(again.f_line.get_ydata(), kinks.f_line.get_ydata())
-    finally:
-        again.close()
+    again = make_app(Kinks1DApp, **kinks.state())
+    assert again.state() == kinks.state()
+    np.testing.assert_array_equal(again.f_line.get_ydata(), kinks.f_line.get_ydata())
 
 
 # -- ReluTilingApp -----------------------------------------------------------------------------------
@@ -154,15 +142,11 @@ def test_tiling_unit_sliders_move_the_first_layer_unit(tiling):
 
 
 @pytest.mark.parametrize("name", ["width", "depth", "seed", "unit", "w1", "w2", "b", "relu"])
-def test_tiling_every_control_swept(tiling, name):
-    control = getattr(tiling, name)
+def test_tiling_every_control_swept(tiling, sweep, name):
     if name == "unit":
         tiling.width.value = 10
     seen = set()
-    for v in sweep_values(control, n=7):
-        control.value = v
-        assert tiling.last_error is None, f"{name}={v}: {tiling.last_error!r}"
-        assert drawn_nonfinite(tiling.fig) == []
+    for _ in sweep(tiling, name, n=7):
         c = _check_counts(tiling)
         edges = tiling.tiling.edges_lc.get_paths()[0].vertices
         unit_line = np.asarray(tiling.unit_line.get_xydata()).round(9).tobytes()
@@ -170,11 +154,8 @@ def test_tiling_every_control_swept(tiling, name):
     assert len(seen) > 1, f"moving {name} never changed the tiling"
 
 
-def test_tiling_state_round_trip(tiling):
+def test_tiling_state_round_trip(tiling, make_app):
     tiling.set_state(width=11, depth=3, seed=5, unit=7, w1=-0.5, w2=2.0, b=-1.1, relu=True)
-    again = ReluTilingApp(**tiling.state())
-    try:
-        assert again.state() == tiling.state()
-        assert again.counts == tiling.counts
-    finally:
-        again.close()
+    again = make_app(ReluTilingApp, **tiling.state())
+    assert again.state() == tiling.state()
+    assert again.counts == tiling.counts

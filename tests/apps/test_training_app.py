@@ -32,10 +32,8 @@ def play(app, ticks):
 
 
 @pytest.fixture
-def app():
-    a = TrainingApp()
-    yield a
-    a.close()
+def app(make_app):
+    return make_app(TrainingApp)
 
 
 def shown_rgb(app, panel=0):
@@ -113,7 +111,7 @@ def _click(app, x1, x2, button=1):
     MouseEvent("button_press_event", app.fig.canvas, px, py, button=button)._process()
 
 
-def test_clicked_points_become_training_data():
+def test_clicked_points_become_training_data(make_app):
     app = TrainingApp(dataset="own", n_classes=2)
     try:
         assert app.trainers == [] and "click" in app.panels[0].empty.get_text()
@@ -138,12 +136,9 @@ def test_clicked_points_become_training_data():
         assert app.points == [] and app.trainers == []
     finally:
         app.close()
-    again = TrainingApp(**state)
-    try:
-        assert again.state() == state
-        assert len(again.trainers[0].y) == 3
-    finally:
-        again.close()
+    again = make_app(TrainingApp, **state)
+    assert again.state() == state
+    assert len(again.trainers[0].y) == 3
 
 
 def test_a_click_also_adds_to_a_generated_data_set(app):
@@ -155,21 +150,18 @@ def test_a_click_also_adds_to_a_generated_data_set(app):
     assert len(app.points) == 1
 
 
-def test_state_round_trips_with_training_and_scrubbing(app):
+def test_state_round_trips_with_training_and_scrubbing(app, make_app):
     app.set_state(dataset="moons", width=8, depth=3, optimizer="both", lr=0.2, momentum=0.8, batch_size=16,
                   seed=4, tiling=True)
     play(app, 12)
     app.time.value = 55
     state = app.state()
     assert state["steps"] == 120 and state["time"] == 55
-    again = TrainingApp(**state)
-    try:
-        assert again.state() == state
-        for i in range(2):
-            np.testing.assert_array_equal(shown_rgb(again, i), shown_rgb(app, i))
-        assert figure_digest(again.fig) == figure_digest(app.fig)
-    finally:
-        again.close()
+    again = make_app(TrainingApp, **state)
+    assert again.state() == state
+    for i in range(2):
+        np.testing.assert_array_equal(shown_rgb(again, i), shown_rgb(app, i))
+    assert figure_digest(again.fig) == figure_digest(app.fig)
 
 
 def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan():

@@ -4,34 +4,20 @@ import pytest
 
 import nnbasics as nb
 from nnbasics.apps import WiggleApp, WiggleTrainApp
-from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
+from nnbasics.apps.probe import figure_digest
 
 
 @pytest.fixture(scope="module")
-def app():
-    a = WiggleApp()
-    yield a
-    a.close()
+def app(make_module_app):
+    return make_module_app(WiggleApp)
 
 
 @pytest.fixture(scope="module")
-def train():
-    a = WiggleTrainApp()
-    yield a
-    a.close()
+def train(make_module_app):
+    return make_module_app(WiggleTrainApp)
 
 
-def sweep(app, name, n=9):
-    """Move one control over its range (ends included), yielding each value after the move."""
-    control = app.controls()[name]
-    for v in sweep_values(control, n=n):
-        control.value = v
-        assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
-        assert drawn_nonfinite(app.fig) == [], f"{name}={v!r}"
-        yield v
-
-
-def test_wiggle_sliders_swept_and_picture_changes(app):
+def test_wiggle_sliders_swept_and_picture_changes(app, sweep):
     for name, artist in [("weight", app.curve), ("eps", app.trial)]:
         data = set()
         for _ in sweep(app, name):
@@ -40,14 +26,11 @@ def test_wiggle_sliders_swept_and_picture_changes(app):
     assert app.weight.max == nb.count_params(app.params) - 1
 
 
-def test_wiggle_state_round_trips(app):
+def test_wiggle_state_round_trips(app, make_app):
     app.set_state(weight=33, eps=1e-3)
-    again = WiggleApp(**app.state())
-    try:
-        assert again.state() == app.state() == {"weight": 33, "eps": 1e-3}
-        assert figure_digest(again.fig) == figure_digest(app.fig)
-    finally:
-        again.close()
+    again = make_app(WiggleApp, **app.state())
+    assert again.state() == app.state() == {"weight": 33, "eps": 1e-3}
+    assert figure_digest(again.fig) == figure_digest(app.fig)
 
 
 def test_slice_equals_the_library_loss(app):
@@ -89,7 +72,7 @@ def test_wiggle_readout_shows_the_two_losses(app):
     assert tuple(app.trial.get_xydata()[0]) == pytest.approx((1e-2, L_plus))
 
 
-def test_train_slider_swept(train):
+def test_train_slider_swept(train, sweep):
     images = set()
     for t in sweep(train, "step", n=7):
         images.add(np.asarray(train.regions.get_array()).tobytes())
@@ -107,11 +90,8 @@ def test_train_counts_P_plus_1_per_step_and_lowers_the_loss(train):
     assert train.gd_losses[-1] < train.gd_losses[0]
 
 
-def test_train_state_round_trips(train):
+def test_train_state_round_trips(train, make_app):
     train.step.value = 17
-    again = WiggleTrainApp(**train.state())
-    try:
-        assert again.state() == {"step": 17}
-        assert figure_digest(again.fig) == figure_digest(train.fig)
-    finally:
-        again.close()
+    again = make_app(WiggleTrainApp, **train.state())
+    assert again.state() == {"step": 17}
+    assert figure_digest(again.fig) == figure_digest(train.fig)
