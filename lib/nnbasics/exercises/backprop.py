@@ -20,70 +20,16 @@ The reference formulas are the slides' (row-batch form, as in :mod:`nnbasics.lay
 """
 import numpy as np
 
-from .feedback import Feedback, attempt
+from .feedback import Feedback, as_numbers, attempt, close, compare, verdict
 
 __all__ = ["check_relu_bprop", "check_affine_bprop", "check_softmax_loss_grad", "check_numerical_gradient",
            "check_wiggle_one", "check_wiggle_cost", "check_rel_error"]
 
-_RTOL = 1e-6
-
-
-# -- helpers ----------------------------------------------------------------------------------
-def _close(a, b, rtol=_RTOL):
-    """a ≈ b relative to the size of b (max-norm), for arrays of the same shape."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not np.all(np.isfinite(a)):
-        return False
-    return bool(np.max(np.abs(a - b), initial=0.0) <= rtol * max(1e-12, np.max(np.abs(b), initial=0.0)))
-
-
-def _as_array(value):
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return arr if arr.dtype != object else None
-
-
-def _compare(exercise, what, got, ref, mistakes, shape_hint=""):
-    """Feedback for one array ``got`` (named ``what``) against ``ref``, or None when it is right.
-
-    ``mistakes`` is a list of ``(code, wrong_answer, message, hint)``: if ``got`` equals a
-    ``wrong_answer`` the feedback names that mistake.
-    """
-    arr = _as_array(got)
-    if arr is None:
-        return Feedback(exercise, "wrong", f"{what} is a {type(got).__name__}, not an array of numbers.",
-                        "return a numpy array.", "type")
-    if arr.shape != ref.shape:
-        if arr.shape == ref.shape[::-1] and arr.ndim == 2 and _close(arr.T, ref):
-            return Feedback(exercise, "wrong", f"{what} is transposed: shape {arr.shape}, expected {ref.shape}.",
-                            shape_hint or "swap the order of the matrix product (or transpose it).", "transpose")
-        for code, wrong, msg, hint in mistakes:
-            wrong = np.asarray(wrong)
-            if code in ("shape", "transpose") and wrong.shape == arr.shape and _close(arr, wrong):
-                return Feedback(exercise, "wrong", msg, hint, code)
-        return Feedback(exercise, "wrong", f"{what} has shape {arr.shape}; expected {ref.shape}.",
-                        shape_hint or "print the shapes of the inputs and of your result.", "shape")
-    if not np.all(np.isfinite(arr)):
-        return Feedback(exercise, "wrong", f"{what} contains NaN or inf.",
-                        "look for a division by zero or an exp that overflows.", "nonfinite")
-    if _close(arr, ref):
-        return None
-    for code, wrong, msg, hint in mistakes:
-        wrong = np.asarray(wrong, dtype=float)
-        if wrong.shape == arr.shape and _close(arr, wrong, rtol=1e-4):
-            return Feedback(exercise, "wrong", msg, hint, code)
-    err = np.abs(arr - ref)
-    i = tuple(int(j) for j in np.unravel_index(int(np.argmax(err)), err.shape))
-    return Feedback(exercise, "wrong",
-                    f"{what} has the right shape {ref.shape} but wrong values: the largest difference is at "
-                    f"{i}, where you have {arr[i]:.6g} and the answer is {ref[i]:.6g}.",
-                    "work out that one entry by hand from the formula, then compare with your code.", "values")
-
-
-def _not_attempted(value_fb):
-    return value_fb is not None and value_fb.status == "not attempted"
+# Gradients are compared relative to their own size (floor 1e-12: a gradient divided by N is
+# small) and to 1e-6, which leaves room for the round-off of a student's numerical gradient;
+# a named mistake is recognised to 1e-4 (it is only looked for once the answer is wrong).
+_TOL = {"rtol": 1e-6, "floor": 1e-12}
+_MISTAKE_RTOL = 1e-4
 
 
 # -- notebook 05: the backward pass, layer by layer ---------------------------------------------
@@ -109,7 +55,7 @@ def check_relu_bprop(relu_bprop):
     if fb is not None:
         return fb
     ref = relu_bprop_reference(dh, z)
-    fb = _compare(ex, "dz", got, ref, [
+    fb = compare(ex, "dz", got, ref, [
         ("sign", -ref, "dz has the right size but the opposite sign.",
          "the ReLU's derivative is 1 or 0, never −1: dz = dh · [z > 0]."),
         ("wrong_mask", dh * (dh > 0), "the mask is taken from the wrong array: you kept the entries where "
@@ -122,10 +68,8 @@ def check_relu_bprop(relu_bprop):
          "multiply by [z > 0]."),
         ("mask_only", (z > 0).astype(float), "dz is the mask [z > 0] alone: the upstream gradient dh is missing.",
          "chain rule: dz = dh · [z > 0]."),
-    ])
-    if fb is not None:
-        return fb
-    return Feedback(ex, "correct", "dz = dh · [z > 0]: the gradient flows through the units that were on, "
+    ], **_TOL, mistake_rtol=_MISTAKE_RTOL)
+    return verdict(fb, ex, "dz = dh · [z > 0]: the gradient flows through the units that were on, "
                     "and stops at the others (and at the kink).")
 
 
@@ -182,7 +126,7 @@ def check_affine_bprop(affine_bprop):
         ], "∂L/∂b has the shape of b (out,): dz.sum(axis=0)."),
     ]
     for name, g, ref, mistakes, shape_hint in checks:
-        fb = _compare(ex, name, g, ref, mistakes, shape_hint)
+        fb = compare(ex, name, g, ref, mistakes, shape_hint, **_TOL, mistake_rtol=_MISTAKE_RTOL)
         if fb is not None:
             return fb
     return Feedback(ex, "correct", "dx = dz W, dW = dzᵀ x, db = Σ_n dz_n: the slide's ∂L/∂h = Wᵀ ∂L/∂z and "
@@ -209,8 +153,7 @@ def check_softmax_loss_grad(softmax_loss_grad):
     ex = "softmax_loss_grad"
     o, y = _softmax_case()
     N = o.shape[0]
-    with np.errstate(all="ignore"):
-        got, fb = attempt(ex, softmax_loss_grad, o.copy(), y.copy())
+    got, fb = attempt(ex, softmax_loss_grad, o.copy(), y.copy())
     if fb is not None:
         return fb
     ref = softmax_loss_grad_reference(o, y)
@@ -219,7 +162,7 @@ def check_softmax_loss_grad(softmax_loss_grad):
     p = ref * N + Y                                             # the probabilities
     e0 = np.exp(o - o.max(axis=0, keepdims=True))
     p_axis0 = e0 / e0.sum(axis=0, keepdims=True)
-    fb = _compare(ex, "do", got, ref, [
+    fb = compare(ex, "do", got, ref, [
         ("factor_N", p - Y, f"do is N = {N} times too large: the loss is the mean over the batch, so its "
          "gradient carries a 1/N.", "divide p − Y by N."),
         ("factor_N", (p - Y) / N ** 2, f"do is N = {N} times too small: you divided by N twice.",
@@ -231,20 +174,19 @@ def check_softmax_loss_grad(softmax_loss_grad):
          "(p − Y) / N, with Y the one-hot targets."),
         ("axis", (p_axis0 - Y) / N, "softmax was taken over the wrong axis: each column sums to 1 instead of "
          "each row (one row per example).", "use axis=1 (or axis=-1) with keepdims=True."),
-    ], "do has the shape of o: (N, C).")
+    ], "do has the shape of o: (N, C).", **_TOL, mistake_rtol=_MISTAKE_RTOL)
     if fb is not None:
         return fb
     big = o * 400.0                                             # logits near 1000: e^1000 overflows
-    with np.errstate(all="ignore"):
-        got_big, fb = attempt(ex, softmax_loss_grad, big.copy(), y.copy())
+    got_big, fb = attempt(ex, softmax_loss_grad, big.copy(), y.copy())
     if fb is not None:
         return fb
-    arr = _as_array(got_big)
+    arr = as_numbers(got_big)
     if arr is None or arr.shape != o.shape or not np.all(np.isfinite(arr)):
         return Feedback(ex, "wrong", "right for small logits, but for logits near 1000 the result is NaN or inf: "
                         "e^1000 overflows.", "subtract each row's maximum before exp (softmax does not change).",
                         "overflow")
-    if not _close(arr, softmax_loss_grad_reference(big, y)):
+    if not close(arr, softmax_loss_grad_reference(big, y), **_TOL):
         return Feedback(ex, "wrong", "right for small logits, but wrong for logits near 1000 (overflow or "
                         "round-off).", "subtract each row's maximum before exp.", "overflow")
     return Feedback(ex, "correct", "∂L/∂o = (p − y)/N, and it stays finite for huge logits.")
@@ -285,8 +227,8 @@ def check_numerical_gradient(numerical_gradient):
         return Feedback(ex, "wrong", "after your function returns, w is no longer what it was: an entry is not "
                         "put back after it is wiggled, so every later entry is measured at a different w.",
                         "save old = w[i]; set w[i] = old + eps and old − eps; then w[i] = old.", "not_restored")
-    arr = _as_array(got)
-    if arr is not None and arr.shape == ref.shape and np.all(np.isfinite(arr)) and not _close(arr, ref):
+    arr = as_numbers(got)
+    if arr is not None and arr.shape == ref.shape and np.all(np.isfinite(arr)) and not close(arr, ref, **_TOL):
         r = (arr - ref) / curv                                   # a forward difference gives r ≈ ε/2 everywhere
         if abs(np.mean(r)) > 0 and np.allclose(r, np.mean(r), rtol=0.05, atol=0) and abs(np.mean(r)) < 0.1:
             return Feedback(ex, "wrong", f"this is a one-sided (forward or backward) difference: its error is "
@@ -297,7 +239,7 @@ def check_numerical_gradient(numerical_gradient):
             return Feedback(ex, "wrong", "every entry equals the same number, the sum of all partial derivatives: "
                             "you moved every entry of w at once.", "wiggle one entry w[i] at a time (np.ndindex).",
                             "all_at_once")
-    fb = _compare(ex, "g", got, ref, [
+    fb = compare(ex, "g", got, ref, [
         ("factor_2", 2 * ref, "g is twice the gradient: a central difference spans 2ε.",
          "divide f(w + ε e_i) − f(w − ε e_i) by 2ε, not ε."),
         ("factor_2", ref / 2, "g is half the gradient.", "divide by 2ε, not 4ε."),
@@ -305,10 +247,8 @@ def check_numerical_gradient(numerical_gradient):
          "subtract in the order f(w + ε e_i) − f(w − ε e_i)."),
         ("shape", ref.ravel(), f"g is flattened (shape {ref.ravel().shape}); expected the shape of w, {ref.shape}.",
          "g = np.zeros_like(w) and fill g[i] for i in np.ndindex(w.shape)."),
-    ], "g has the shape of w: np.zeros_like(w).")
-    if fb is not None:
-        return fb
-    return Feedback(ex, "correct", "central differences, one entry at a time, with w put back each time "
+    ], "g has the shape of w: np.zeros_like(w).", **_TOL, mistake_rtol=_MISTAKE_RTOL)
+    return verdict(fb, ex, "central differences, one entry at a time, with w put back each time "
                     "(2 loss evaluations per entry).")
 
 
@@ -416,7 +356,7 @@ def check_wiggle_one(wiggle_one):
                             f"ε = {eps:g}, up or down.",
                             "only the sign of the loss difference matters: ε · np.sign(...).",
                             "step_size")
-        if not _close(new, expected):
+        if not close(new, expected, **_TOL):
             return Feedback(ex, "wrong", f"W1 is not what the rule gives at {index}.",
                             "W[index] ← W[index] + ε · sgn(L(θ) − L(θ with W[index] + ε)).", "values")
         if n_evals != 2:

@@ -33,65 +33,13 @@ import math
 
 import numpy as np
 
-from .feedback import Feedback, attempt
+from .feedback import Feedback, as_numbers, attempt, compare, verdict
 
 __all__ = ["check_one_hot", "check_mse_loss", "check_layer_forward", "check_fprop", "check_kink",
            "check_collapse", "check_max_regions", "check_softmax", "check_nll", "check_softmax_grad"]
 
-_RTOL = 1e-7
-
 
 # -- helpers ------------------------------------------------------------------------------------
-def _arr(value):
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return None if a.dtype == object else a
-
-
-def _close(a, b, rtol=_RTOL):
-    a, b = _arr(a), np.asarray(b, dtype=float)
-    if a is None or a.shape != b.shape or not np.all(np.isfinite(a)):
-        return False
-    return bool(np.max(np.abs(a - b), initial=0.0) <= rtol * max(1.0, np.max(np.abs(b), initial=0.0)))
-
-
-def _diagnose(exercise, what, got, ref, mistakes, generic_hint):
-    """Feedback for ``got`` against ``ref``: None when right, else the first mistake it matches.
-
-    mistakes: ``[(code, wrong_value, message, hint), …]``; a wrong value may have another shape.
-    """
-    a = _arr(got)
-    if a is None:
-        return Feedback(exercise, "wrong", f"{what} is a {type(got).__name__}, not an array of numbers.",
-                        "return a numpy array (or a float).", "type")
-    if _close(a, ref):
-        return None
-    for code, wrong, message, hint in mistakes:
-        if wrong is not None and _close(a, wrong):
-            return Feedback(exercise, "wrong", message, hint, code)
-    if a.shape != np.shape(ref):
-        return Feedback(exercise, "wrong", f"{what} has shape {a.shape}; expected {np.shape(ref)}.",
-                        generic_hint, "shape")
-    if not np.all(np.isfinite(a)):
-        return Feedback(exercise, "wrong", f"{what} contains nan or inf.", generic_hint, "nonfinite")
-    err = float(np.max(np.abs(a - ref)))
-    return Feedback(exercise, "wrong", f"{what} has the right shape {a.shape} but differs from the "
-                    f"reference by up to {err:.3g}.", generic_hint, "values")
-
-
-def _verdict(fb, exercise, message):
-    """The mistake found (``fb``), or 'correct' with ``message`` when there was none."""
-    return fb if fb is not None else Feedback(exercise, "correct", message)
-
-
-def _run(exercise, fn, *args):
-    """attempt() with numpy warnings silenced (an overflowing softmax is diagnosed, not warned)."""
-    with np.errstate(all="ignore"):
-        return attempt(exercise, fn, *args)
-
-
 def _softmax_rows(o):
     e = np.exp(o - o.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -102,13 +50,13 @@ def check_one_hot(one_hot):
     """``one_hot(y, C)``: labels y (N,) ints -> Y (N, C) with ``Y[n, y_n] = 1``, zeros elsewhere."""
     ex = "one_hot"
     y, C = np.array([2, 0, 1, 2]), 3
-    got, fb = _run(ex, one_hot, y.copy(), C)
+    got, fb = attempt(ex, one_hot, y.copy(), C)
     if fb is not None:
         return fb
     ref = np.eye(C)[y]
     shifted = np.zeros((len(y), C + 1))
     shifted[np.arange(len(y)), y + 1] = 1
-    fb = _diagnose(ex, "Y", got, ref, [
+    fb = compare(ex, "Y", got, ref, [
         ("transpose", ref.T, f"Y has shape (C, N) = {ref.T.shape}: one column per example.",
          "the slides' y is one row per example here: Y[n] = [0 … 1 … 0], shape (N, C)."),
         ("off_by_one", shifted, "the 1 sits one place to the right: classes are counted from 1.",
@@ -117,7 +65,7 @@ def check_one_hot(one_hot):
          "last column): you used y − 1.",
          "class labels run 0 … C−1, so label y goes to column y."),
     ], "Y[n, y[n]] = 1 and every other entry 0; try Y = np.zeros((len(y), C)).")
-    return _verdict(fb, ex, "each row has a single 1, at the column of its class.")
+    return verdict(fb, ex, "each row has a single 1, at the column of its class.")
 
 
 def check_mse_loss(mse_loss):
@@ -125,7 +73,7 @@ def check_mse_loss(mse_loss):
     ex = "mse_loss"
     rng = np.random.default_rng(0)
     pred, target = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
-    got, fb = _run(ex, mse_loss, pred.copy(), target.copy())
+    got, fb = attempt(ex, mse_loss, pred.copy(), target.copy())
     if fb is not None:
         return fb
     if isinstance(got, tuple):  # a student may return (L, dpred) like the library
@@ -133,7 +81,7 @@ def check_mse_loss(mse_loss):
     sq = np.sum((pred - target) ** 2)
     N, K = pred.shape
     ref = 0.5 * sq / N
-    fb = _diagnose(ex, "L", got, ref, [
+    fb = compare(ex, "L", got, ref, [
         ("no_half", sq / N, "L is twice the expected value: the ½ is missing.",
          "L = (1/N) Σ_n ½ ‖pred_n − target_n‖² — the ½ makes the gradient simply pred − target."),
         ("factor_N", 0.5 * sq, f"L is N = {N} times too large: a sum over the examples, not a mean.",
@@ -146,7 +94,7 @@ def check_mse_loss(mse_loss):
          "entry, not over examples.", "sum the squares inside each example, then average over the N "
          "examples (np.sum(...) / N, not np.mean(...))."),
     ], "L = 0.5 * np.sum((pred - target)**2) / N.")
-    return _verdict(fb, ex, "L = (1/N) Σ_n ½ ‖pred_n − target_n‖², as in nb.mse_loss.")
+    return verdict(fb, ex, "L = (1/N) Σ_n ½ ‖pred_n − target_n‖², as in nb.mse_loss.")
 
 
 # -- 01: forward propagation --------------------------------------------------------------------
@@ -159,11 +107,11 @@ def check_layer_forward(layer_forward):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(4, 3))
     Wsq, bsq = rng.normal(size=(3, 3)), rng.normal(size=3)    # square: a transposition is silent
-    got, fb = _run(ex, layer_forward, x.copy(), Wsq.copy(), bsq.copy())
+    got, fb = attempt(ex, layer_forward, x.copy(), Wsq.copy(), bsq.copy())
     if fb is not None:
         return fb
     z = x @ Wsq.T + bsq
-    fb = _diagnose(ex, "h", got, np.maximum(z, 0), [
+    fb = compare(ex, "h", got, np.maximum(z, 0), [
         ("no_relu", z, "h has negative entries: the ReLU max(0, ·) is missing.",
          "h = max(0, W x + b): use np.maximum(0, z) (elementwise; np.max would take the largest entry)."),
         ("transpose", np.maximum(x @ Wsq + bsq, 0), "you multiplied by W, not by its transpose.",
@@ -177,16 +125,16 @@ def check_layer_forward(layer_forward):
         return fb
     # a layer that changes the width: W (5, 3)
     W, b = rng.normal(size=(5, 3)), rng.normal(size=5)
-    got, fb = _run(ex, layer_forward, x.copy(), W.copy(), b.copy())
+    got, fb = attempt(ex, layer_forward, x.copy(), W.copy(), b.copy())
     if fb is not None:
         if fb.mistake == "raised":
             return Feedback(ex, "wrong", f"with W of shape {W.shape} (5 units, 3 inputs) your function "
                             f"raised: {fb.message.split(': ', 1)[-1]}",
                             "W is (out, in): for x (N, in) compute x @ W.T, which is (N, out).", "shape")
         return fb
-    fb = _diagnose(ex, "h", got, np.maximum(x @ W.T + b, 0), [],
+    fb = compare(ex, "h", got, np.maximum(x @ W.T + b, 0), [],
                    "for W (out, in) the output has shape (N, out): x @ W.T + b.")
-    return _verdict(fb, ex, "h = max(0, x @ W.T + b) — the slide's h1 = max(0, W1 x + b1) for a batch.")
+    return verdict(fb, ex, "h = max(0, x @ W.T + b) — the slide's h1 = max(0, W1 x + b1) for a batch.")
 
 
 def check_fprop(forward):
@@ -218,12 +166,12 @@ def check_fprop(forward):
             h = np.maximum(z, 0) if l < 3 and l != l_missing else z
         return h
 
-    got, fb = _run(ex, forward, {k: v.copy() for k, v in params.items()}, x.copy())
+    got, fb = attempt(ex, forward, {k: v.copy() for k, v in params.items()}, x.copy())
     if fb is not None:
         return fb
     if isinstance(got, tuple):
         got = got[0]
-    fb = _diagnose(ex, "o", got, net(), [
+    fb = compare(ex, "o", got, net(), [
         ("output_relu", net(relu_out=True), "o has no negative entries: there is a ReLU on the output.",
          "the slide writes o = max(0, W3 h2 + b3), but here o are logits for the softmax (notebook 03 "
          "shows why): o = W3 h2 + b3."),
@@ -233,7 +181,7 @@ def check_fprop(forward):
         ("no_relu", one_relu_missing(2), "h2 has no ReLU.", "h2 = max(0, W2 h1 + b2)."),
         ("no_bias", net(bias=False), "the biases b1, b2, b3 are missing.", "each layer is W h + b."),
     ], "follow the slides line by line: h1, then h2 from h1, then o from h2; print each shape.")
-    return _verdict(fb, ex, "x → h1 → h2 → o exactly as on the slides (o without a ReLU).")
+    return verdict(fb, ex, "x → h1 → h2 → o exactly as on the slides (o without a ReLU).")
 
 
 # -- 02: ReLU tiling ----------------------------------------------------------------------------
@@ -243,16 +191,16 @@ def check_kink(kink):
     cases = [(2.0, 1.0), (-0.5, 1.5), (1.5, -3.0)]
     got = []
     for w, b in cases:
-        g, fb = _run(ex, kink, w, b)
+        g, fb = attempt(ex, kink, w, b)
         if fb is not None:
             return fb
         got.append(g)
     ws, bs = np.array(cases).T
-    fb = _diagnose(ex, "the kinks", got, -bs / ws, [
+    fb = compare(ex, "the kinks", got, -bs / ws, [
         ("sign", bs / ws, "wrong sign: w x + b = 0 at x = −b/w.", "solve w x + b = 0 for x."),
         ("inverted", -ws / bs, "you computed −w/b: upside down.", "solve w x + b = 0 for x: x = −b/w."),
     ], "the unit bends where its input w x + b crosses 0.")
-    return _verdict(fb, ex, "x = −b/w: where w x + b changes sign, the ReLU switches on or off.")
+    return verdict(fb, ex, "x = −b/w: where w x + b changes sign, the ReLU switches on or off.")
 
 
 def check_collapse(collapse):
@@ -262,7 +210,7 @@ def check_collapse(collapse):
     rng = np.random.default_rng(3)
     W1, b1 = rng.normal(size=(4, 2)), rng.normal(size=4)
     W2, b2 = rng.normal(size=(3, 4)), rng.normal(size=3)
-    got, fb = _run(ex, collapse, W1.copy(), b1.copy(), W2.copy(), b2.copy())
+    got, fb = attempt(ex, collapse, W1.copy(), b1.copy(), W2.copy(), b2.copy())
     if fb is not None:
         if fb.mistake == "raised" and any(w in fb.message for w in ("matmul", "align", "shape")):
             return Feedback(ex, "wrong", f"{fb.message} — W1 is (4, 2) and W2 is (3, 4): only one order "
@@ -273,18 +221,18 @@ def check_collapse(collapse):
         return Feedback(ex, "wrong", f"return two things, (A, c); got {type(got).__name__}.",
                         "return A, c", "type")
     A, c = got
-    fb = _diagnose(ex, "A", A, W2 @ W1, [
+    fb = compare(ex, "A", A, W2 @ W1, [
         ("order", (W1.T @ W2.T), "A is transposed (you computed W1ᵀ W2ᵀ).", "A = W2 @ W1 has shape (3, 2)."),
     ], "A = W2 @ W1: apply W1 first, then W2.")
     if fb is not None:
         return fb
-    fb = _diagnose(ex, "c", c, W2 @ b1 + b2, [
+    fb = compare(ex, "c", c, W2 @ b1 + b2, [
         ("bias", W2 @ b1, "c = W2 b1: the second layer's own bias b2 is missing.",
          "W2 (W1 x + b1) + b2 = W2 W1 x + (W2 b1 + b2)."),
         ("bias", b2, "c = b2: the first layer's bias, carried through W2, is missing.",
          "W2 (W1 x + b1) + b2 = W2 W1 x + (W2 b1 + b2)."),
     ], "expand W2 (W1 x + b1) + b2.")
-    return _verdict(fb, ex, "A = W2 W1 and c = W2 b1 + b2: two linear layers are one — which is why the "
+    return verdict(fb, ex, "A = W2 W1 and c = W2 b1 + b2: two linear layers are one — which is why the "
                           "ReLU is needed.")
 
 
@@ -294,12 +242,12 @@ def check_max_regions(max_regions):
     ns = np.arange(0, 9)
     got = []
     for n in ns:
-        g, fb = _run(ex, max_regions, int(n))
+        g, fb = attempt(ex, max_regions, int(n))
         if fb is not None:
             return fb
         got.append(g)
     ref = 1 + ns + ns * (ns - 1) // 2
-    fb = _diagnose(ex, "the counts", got, ref, [
+    fb = compare(ex, "the counts", got, ref, [
         ("no_one", ns + ns * (ns - 1) // 2, "every count is 1 too small (0 lines leave 1 region).",
          "start from the 1 region of the empty plane."),
         ("no_n", 1 + ns * (ns - 1) // 2, "you count only the crossings: each line also adds a region "
@@ -309,7 +257,7 @@ def check_max_regions(max_regions):
         ("n_squared", 1 + ns + ns * ns, "n² counts every pair twice and a line with itself.",
          "n lines cross in n(n−1)/2 points, one per pair."),
     ], "add the lines one at a time: the k-th new line crosses k−1 earlier ones and adds k regions.")
-    return _verdict(fb, ex, "1 + n + n(n−1)/2 — one layer of n ReLUs with 2-D input has at most this "
+    return verdict(fb, ex, "1 + n + n(n−1)/2 — one layer of n ReLUs with 2-D input has at most this "
                           "many linear regions.")
 
 
@@ -319,7 +267,7 @@ def check_softmax(softmax):
     ex = "softmax"
     rng = np.random.default_rng(4)
     o_small = rng.normal(size=(4, 3))          # N ≠ C so that the axes cannot be confused
-    got, fb = _run(ex, softmax, o_small.copy())
+    got, fb = attempt(ex, softmax, o_small.copy())
     if fb is not None:
         if fb.mistake == "raised" and "broadcast" in fb.message:
             return Feedback(ex, "wrong", f"{fb.message.split(': ', 1)[-1]} — o.max(axis=1) has shape "
@@ -328,7 +276,7 @@ def check_softmax(softmax):
         return fb
     e = np.exp(o_small)
     ref = e / e.sum(axis=1, keepdims=True)
-    fb = _diagnose(ex, "p", got, ref, [
+    fb = compare(ex, "p", got, ref, [
         ("axis", e / e.sum(axis=0, keepdims=True), "the columns sum to 1, not the rows.",
          "normalise each example (row): sum over axis=1 (or -1), with keepdims=True."),
         ("unnormalised", e, "p is e^o without dividing by the sum: the rows do not sum to 1.",
@@ -343,12 +291,12 @@ def check_softmax(softmax):
         return fb
     # square batch: a missing keepdims broadcasts silently
     o_sq = rng.normal(size=(3, 3)) * 3
-    got, fb = _run(ex, softmax, o_sq.copy())
+    got, fb = attempt(ex, softmax, o_sq.copy())
     if fb is not None:
         return fb
     no_keep = np.exp(o_sq - o_sq.max(axis=1))
     no_keep = no_keep / no_keep.sum(axis=1, keepdims=True)
-    fb = _diagnose(ex, "p", got, _softmax_rows(o_sq), [
+    fb = compare(ex, "p", got, _softmax_rows(o_sq), [
         ("keepdims", no_keep, "on a square batch the row maxima were subtracted along the wrong axis "
          "(o.max(axis=1) without keepdims broadcasts across rows).",
          "o − o.max(axis=1, keepdims=True)."),
@@ -357,11 +305,11 @@ def check_softmax(softmax):
         return fb
     # large logits: the naive formula overflows; a global max underflows the other rows
     o_big = np.array([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0], [-5.0, 0.0, 5.0], [500.0, -500.0, 0.0]])
-    got, fb = _run(ex, softmax, o_big.copy())
+    got, fb = attempt(ex, softmax, o_big.copy())
     if fb is not None:
         return fb
     ref = _softmax_rows(o_big)
-    a = _arr(got)
+    a = as_numbers(got)
     if a is not None and a.shape == ref.shape and not np.all(np.isfinite(a[0])):
         return Feedback(ex, "wrong", "at logits like 1000, e^1000 overflows to inf and inf/inf = nan.",
                         "softmax is shift-invariant: subtract each row's max first, "
@@ -369,7 +317,7 @@ def check_softmax(softmax):
     glob = np.exp(o_big - o_big.max())
     with np.errstate(all="ignore"):
         glob = glob / glob.sum(axis=1, keepdims=True)
-    fb = _diagnose(ex, "p", got, ref, [
+    fb = compare(ex, "p", got, ref, [
         ("global_max", glob, "the rows with small logits came out as 0 (or nan): you subtracted the "
          "largest logit of the whole batch.", "subtract each row's own maximum (axis=1, keepdims=True)."),
     ], "subtract each row's max first: np.exp(o − o.max(axis=1, keepdims=True)).")
@@ -377,7 +325,7 @@ def check_softmax(softmax):
         return Feedback(ex, "wrong", "the rows with small logits came out as nan: you subtracted the "
                         "largest logit of the whole batch, so e^{o−m} underflows to 0 and 0/0 = nan.",
                         "subtract each row's own maximum (axis=1, keepdims=True).", "global_max")
-    return _verdict(fb, ex, "rows sum to 1, and logits of 1000 are fine (the max is subtracted).")
+    return verdict(fb, ex, "rows sum to 1, and logits of 1000 are fine (the max is subtracted).")
 
 
 def check_nll(nll):
@@ -386,12 +334,12 @@ def check_nll(nll):
     rng = np.random.default_rng(5)
     p = _softmax_rows(rng.normal(size=(5, 3)))
     y = np.array([0, 2, 1, 1, 0])
-    got, fb = _run(ex, nll, p.copy(), y.copy())
+    got, fb = attempt(ex, nll, p.copy(), y.copy())
     if fb is not None:
         return fb
     logp = np.log(p[np.arange(5), y])
     ref = -logp.mean()
-    fb = _diagnose(ex, "L", got, ref, [
+    fb = compare(ex, "L", got, ref, [
         ("sign", -ref, "L is negative: the minus sign is missing.",
          "L = −Σ_j y_j log p(c_j|x): log p ≤ 0, so L ≥ 0."),
         ("factor_N", -logp.sum(), "L is N = 5 times too large: a sum over examples, not a mean.",
@@ -403,7 +351,7 @@ def check_nll(nll):
         ("wrong_index", -np.log(p[:, y]).mean(), "p[:, y] picks an (N, N) block: every example with "
          "every label.", "pick one entry per row: p[np.arange(N), y]."),
     ], "L = −np.mean(np.log(p[np.arange(N), y])).")
-    return _verdict(fb, ex, "L = −(1/N) Σ_n log p(c_{y_n}|x_n), the slides' negative log-likelihood.")
+    return verdict(fb, ex, "L = −(1/N) Σ_n log p(c_{y_n}|x_n), the slides' negative log-likelihood.")
 
 
 def check_softmax_grad(softmax_grad):
@@ -411,17 +359,17 @@ def check_softmax_grad(softmax_grad):
     ex = "softmax_grad"
     o = np.array([2.0, -1.0, 0.5, 1.0])
     y = 2
-    got, fb = _run(ex, softmax_grad, o.copy(), y)
+    got, fb = attempt(ex, softmax_grad, o.copy(), y)
     if fb is not None:
         return fb
     p = _softmax_rows(o)
     Y = np.eye(4)[y]
-    fb = _diagnose(ex, "∂L/∂o", got, p - Y, [
+    fb = compare(ex, "∂L/∂o", got, p - Y, [
         ("sign", Y - p, "the sign is flipped: you computed y − p.",
          "∂L/∂o = p − y: raising the true class's logit lowers L, so its derivative is negative."),
         ("missing_y", p, "∂L/∂o is p alone: y is not subtracted.", "subtract the one-hot y: p − y."),
         ("no_softmax", o - Y, "you subtracted y from the logits o, not from the probabilities p.",
          "first p = softmax(o), then p − y."),
     ], "p = softmax(o); ∂L/∂o = p − one_hot(y).")
-    return _verdict(fb, ex, "∂L/∂o = p(c|x) − y, the slide's formula (compare it with the numerical "
+    return verdict(fb, ex, "∂L/∂o = p(c|x) − y, the slide's formula (compare it with the numerical "
                           "derivative above).")

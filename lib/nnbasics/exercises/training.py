@@ -33,31 +33,16 @@ import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from .feedback import Feedback, attempt
+from .feedback import Feedback, as_numbers, attempt, close, named_mistake
 
 __all__ = ["check_sgd_step", "check_momentum_step", "check_accuracy", "check_class_code",
            "check_confusion_matrix"]
 
 
-def _arr(value):
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return a
-
-
-def _close(a, b, tol=1e-9):
-    a, b = _arr(a), np.asarray(b, dtype=float)
-    return a is not None and a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * (1 + np.abs(b))))
-
-
-def _which(got, mistakes):
-    """The first ``(code, message, hint)`` whose wrong answer equals ``got``, else None."""
-    for code, wrong, msg, hint in mistakes:
-        if _close(got, wrong, 1e-7):
-            return code, msg, hint
-    return None
+# An update is a few flops, so a right answer matches the reference to round-off (1e-9); a named
+# mistake is recognised a little more loosely (1e-7).
+_RTOL = 1e-9
+_MISTAKE_RTOL = 1e-7
 
 
 def _problem(seed=0, n=5):
@@ -77,28 +62,28 @@ def check_sgd_step(sgd_step):
     if fb is not None:
         return fb
     ref = theta - lr * g
-    if _close(got, ref):
+    if close(got, ref, _RTOL):
         # a second call, with another η, so a hard-coded 0.1 does not pass
         got2, fb = attempt(ex, sgd_step, theta.copy(), g.copy(), 0.3)
         if fb is not None:
             return fb
-        if _close(got2, theta - 0.3 * g):
+        if close(got2, theta - 0.3 * g, _RTOL):
             return Feedback(ex, "correct", "θ ← θ − η ∂L/∂θ: one step downhill, as on the slide.")
         return Feedback(ex, "wrong", "right for η = 0.1 but not for η = 0.3: is η hard-coded?",
                         "use the argument lr.", "hard_coded_lr")
-    arr = _arr(got)
+    arr = as_numbers(got)
     if arr is None or arr.shape != theta.shape:
         return Feedback(ex, "wrong", f"the result has shape {None if arr is None else arr.shape}; expected "
                         f"{theta.shape}, the shape of θ.", "return the new θ, an array like theta.", "shape")
-    found = _which(got, [
+    fb = named_mistake(ex, got, [
         ("sign", theta + lr * g, "θ moved uphill: you added η ∂L/∂θ.",
          "the gradient points uphill; step against it: θ − η ∂L/∂θ."),
         ("no_lr", theta - g, "the step is the whole gradient: η is missing.", "multiply the gradient by lr."),
         ("step_only", -lr * g, "you returned the step −η ∂L/∂θ, not the new θ.", "return theta − lr * grad."),
         ("step_only", lr * g, "you returned η ∂L/∂θ, not the new θ.", "return theta − lr * grad."),
-    ])
-    if found:
-        return Feedback(ex, "wrong", found[1], found[2], found[0])
+    ], _MISTAKE_RTOL)
+    if fb is not None:
+        return fb
     return Feedback(ex, "wrong", "the new θ is not θ − η ∂L/∂θ.", "θ ← θ − η ∂L/∂θ, element by element.",
                     "values")
 
@@ -174,28 +159,29 @@ def check_momentum_step(momentum_step):
         if th.shape != theta.shape or d.shape != theta.shape:
             return Feedback(ex, "wrong", f"θ has shape {th.shape} and Δ {d.shape}; expected {theta.shape} for both.",
                             "both are arrays shaped like theta.", "shape")
-    if all(_close(a[0], b[0]) and _close(a[1], b[1]) for a, b in zip(got, ref, strict=True)):
+    if all(close(a[0], b[0], _RTOL) and close(a[1], b[1], _RTOL) for a, b in zip(got, ref, strict=True)):
         # also a different μ, so a hard-coded 0.9 does not pass
         try:
             got2 = _momentum_run(student, theta, grads, lr, 0.5)
         except _Stop as stop:
             return stop.feedback
-        if all(_close(a[0], b[0]) for a, b in zip(got2, _momentum_run(_ref_momentum, theta, grads, lr, 0.5),
+        if all(close(a[0], b[0], _RTOL) for a, b in zip(got2, _momentum_run(_ref_momentum, theta, grads, lr, 0.5),
                                                   strict=True)):
             return Feedback(ex, "correct", "Δ ← μΔ + ∂L/∂θ ; θ ← θ − ηΔ: Δ remembers past gradients and "
                             "decays by μ per step.")
         return Feedback(ex, "wrong", "right for μ = 0.9, wrong for μ = 0.5: is μ hard-coded?",
                         "use the argument mu.", "hard_coded_mu")
-    if _close(got[0][1], ref[0][0]) and _close(got[0][0], ref[0][1]):      # the first step, swapped
+    if close(got[0][1], ref[0][0], _RTOL) and close(got[0][0], ref[0][1], _RTOL):      # the first step, swapped
         return Feedback(ex, "wrong", "θ and Δ are swapped in what you return.", "return theta, delta (θ first).",
                         "order")
     for code, wrong_step, msg, hint in _MOMENTUM_MISTAKES:
         wrong = _momentum_run(wrong_step, theta, grads, lr, mu)
-        if all(_close(a[0], b[0], 1e-7) and _close(a[1], b[1], 1e-7) for a, b in zip(got, wrong, strict=True)):
+        if all(close(a[0], b[0], _MISTAKE_RTOL) and close(a[1], b[1], _MISTAKE_RTOL)
+               for a, b in zip(got, wrong, strict=True)):
             return Feedback(ex, "wrong", msg, hint, code)
     first = next(i for i, (a, b) in enumerate(zip(got, ref, strict=True))
-                 if not (_close(a[0], b[0]) and _close(a[1], b[1])))
-    what = "θ" if not _close(got[first][0], ref[first][0]) else "Δ"
+                 if not (close(a[0], b[0], _RTOL) and close(a[1], b[1], _RTOL)))
+    what = "θ" if not close(got[first][0], ref[first][0], _RTOL) else "Δ"
     return Feedback(ex, "wrong", f"step {first + 1} gives the wrong {what}.",
                     "Δ ← μ Δ + ∂L/∂θ first, then θ ← θ − η Δ; return both.", "values")
 
@@ -228,7 +214,7 @@ def check_accuracy(accuracy):
     o, _ = fprop(params, X)
     pred = np.argmax(o, axis=1)
     ref = float(np.mean(pred == y))
-    arr = _arr(got)
+    arr = as_numbers(got)
     if arr is None or arr.size != 1:
         shape = None if arr is None else arr.shape
         hint = "take the mean over the examples: np.mean(pred == y)."
@@ -241,7 +227,7 @@ def check_accuracy(accuracy):
         return Feedback(ex, "correct", f"{ref:.0%} of these examples are classified right: accuracy = "
                         "(1/N) Σ_n [argmax_k o_k(x_n) = y_n].")
     p = softmax(o)
-    found = _which(v, [
+    fb = named_mistake(ex, v, [
         ("count", float(np.sum(pred == y)), f"{v:g} is the number of right answers, not the fraction.",
          "divide by the number of examples N (or use np.mean)."),
         ("percent", 100 * ref, f"{v:g} is a percentage; the check wants a fraction in [0, 1].", "drop the × 100."),
@@ -249,9 +235,9 @@ def check_accuracy(accuracy):
         ("probabilities", float(np.mean(p[np.arange(len(y)), y])),
          f"{v:g} is the mean probability of the true class, not the accuracy.",
          "predict a class first: pred = argmax_k o_k, then compare with y."),
-    ])
-    if found:
-        return Feedback(ex, "wrong", found[1], found[2], found[0])
+    ], _MISTAKE_RTOL)
+    if fb is not None:
+        return fb
     return Feedback(ex, "wrong", f"got {v:g}; expected {ref:g}.",
                     "pred = np.argmax(o, axis=1) (one class per row), then np.mean(pred == y).", "values")
 
@@ -279,7 +265,7 @@ def check_class_code(class_code):
     on = H > 0
     frac = on[y == c].mean(axis=0)
     ref = frac > th
-    arr = _arr(got)
+    arr = as_numbers(got)
     if arr is None or arr.shape != ref.shape:
         shape = None if arr is None else arr.shape
         if arr is not None and arr.shape == (int(np.sum(y == c)),):
@@ -292,12 +278,13 @@ def check_class_code(class_code):
         got2, fb = attempt(ex, class_code, H.copy(), y.copy(), 2, 0.8)
         if fb is not None:
             return fb
-        if _arr(got2) is not None and np.array_equal(_arr(got2).astype(bool), on[y == 2].mean(axis=0) > 0.8):
+        arr2 = as_numbers(got2)
+        if arr2 is not None and np.array_equal(arr2.astype(bool), on[y == 2].mean(axis=0) > 0.8):
             return Feedback(ex, "correct", f"class {c}'s code is {''.join('1' if b else '0' for b in ref)}: the "
                             "units that are on for most of its examples.")
         return Feedback(ex, "wrong", "right for class 1 with threshold 0.5, wrong for class 2 with 0.8: is "
                         "something hard-coded?", "use the arguments c and threshold.", "hard_coded")
-    found = _which(arr, [
+    fb = named_mistake(ex, arr, [
         ("fraction", frac, "you returned the fractions, not the 0/1 code.",
          "compare them with threshold: frac > threshold."),
         ("all_examples", (on.mean(axis=0) > th).astype(float),
@@ -308,9 +295,9 @@ def check_class_code(class_code):
         ("any_example", on[y == c].any(axis=0).astype(float),
          "a unit counts as on if it is on for even one example of the class.",
          "use the fraction of the class's examples, compared with threshold."),
-    ])
-    if found:
-        return Feedback(ex, "wrong", found[1], found[2], found[0])
+    ], _MISTAKE_RTOL)
+    if fb is not None:
+        return fb
     return Feedback(ex, "wrong", "the code differs from the expected one at units "
                     f"{np.flatnonzero(arr.astype(bool) != ref).tolist()}.",
                     "(H[y == c] > 0).mean(axis=0) > threshold.", "values")
@@ -329,24 +316,24 @@ def check_confusion_matrix(confusion_matrix):
     ref = np.zeros((C, C))
     for t, p in zip(y_true, y_pred, strict=True):
         ref[t, p] += 1
-    arr = _arr(got)
+    arr = as_numbers(got)
     if arr is None or arr.shape != ref.shape:
         shape = None if arr is None else arr.shape
         return Feedback(ex, "wrong", f"the matrix has shape {shape}; expected {ref.shape}.",
                         "np.zeros((n_classes, n_classes)), then add 1 at [true, predicted] for every example.",
                         "shape")
-    if _close(arr, ref):
+    if close(arr, ref, _RTOL):
         return Feedback(ex, "correct", f"{int(np.trace(ref))} of {len(y_true)} on the diagonal (right); "
                         "each off-diagonal count says which digit was taken for which.")
-    found = _which(arr, [
+    fb = named_mistake(ex, arr, [
         ("transpose", ref.T, "rows and columns are swapped: your rows are the predicted classes.",
          "M[true, predicted] += 1: the row is the true class."),
         ("normalised", ref / ref.sum(axis=1, keepdims=True), "you divided every row by its total; the check "
          "wants the counts.", "leave the counts as they are."),
         ("normalised", ref / ref.sum(), "you divided by the number of examples; the check wants the counts.",
          "leave the counts as they are."),
-    ])
-    if found:
-        return Feedback(ex, "wrong", found[1], found[2], found[0])
+    ], _MISTAKE_RTOL)
+    if fb is not None:
+        return fb
     return Feedback(ex, "wrong", f"the counts differ from the expected ones (their total is {arr.sum():g}, "
                     f"expected {len(y_true)}).", "add 1 at M[y_true[n], y_pred[n]] for every example n.", "values")
