@@ -110,7 +110,7 @@ def check_affine_bprop(affine_bprop):
              "do not divide by N here."),
         ], "∂L/∂x has the shape of x: dz (N, out) @ W (out, in)."),
         ("dW", got[1], dW_ref, [
-            ("transpose", (x.T @ dz), f"dW is transposed: shape {x.T.shape}, expected W's shape {W.shape}.",
+            ("transpose", (x.T @ dz), f"dW is transposed: shape {(x.T @ dz).shape}, expected W's shape {W.shape}.",
              "the slide's ∂L/∂W = ∂L/∂z hᵀ is (out, in): dz.T @ x."),
             ("sign", -dW_ref, "dW has the opposite sign.", "∂L/∂W = dzᵀ x, no minus sign."),
             ("factor_N", dW_ref / N, "dW is N times too small (a factor 1/N): the mean's 1/N is already in dz.",
