@@ -1,8 +1,9 @@
 """Notebooks 07–08: how fast the training app plays, how fast its controls answer, and the model search.
 
     playing     TrainingApp under Agg, the Play widget's ticks simulated: each tick runs ``speed``
-                optimiser steps per trainer, moves the artists and redraws (blitted). Reported:
-                redraws/s (1 / time per tick) and optimiser steps/s. Goal: >= 10 redraws/s.
+                optimiser steps per trainer, moves the artists and redraws (the frozen background
+                pasted, the moving artists drawn). Reported: redraws/s (1 / time per tick) and
+                optimiser steps/s. Goal: >= 10 redraws/s.
                 (In the browser, ipympl also encodes the changed pixels as PNG: about 15 ms more.)
     latency     p50/p95 of one control move for the apps of notebooks 07–08 (the sliders of
                 ``latency.py``, plus the time scrubber of a trained TrainingApp). Goal: p95 <= 50 ms.
@@ -157,7 +158,7 @@ def table(rows):
     out = [f"(BLAS threads: {_blas_threads()}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"]
     play = [r for r in rows if r["bench"] == "playing"]
     if play:
-        out.append("TrainingApp while playing (Agg, blitted redraws; goal >= 10 redraws/s)")
+        out.append("TrainingApp while playing (Agg, frozen-background redraws; goal >= 10 redraws/s)")
         out.append(f"{'scene':<30}{'tick p50 ms':>12}{'p95 ms':>9}{'cpu ms':>9}{'redraws/s':>11}{'steps/s':>10}  ok")
         for r in play:
             ok = "ok" if r["redraws_per_s"] >= r["goal"] else "MISS"

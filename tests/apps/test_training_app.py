@@ -48,7 +48,7 @@ def test_playing_trains_the_default_spiral_to_97_percent(app):
     assert tr.history["train_acc"][-1] >= 0.97
     assert tr.history["train_loss"][-1] < tr.history["train_loss"][0]
     assert app.time.max == 1500 and app.time.value == 1500
-    assert app.fast_draws > app.full_draws                 # ticks are blitted, not fully redrawn
+    assert app.fast_draws > app.full_draws                 # ticks paste the frozen background, not full draws
     assert drawn_nonfinite(app.fig) == []
 
 
