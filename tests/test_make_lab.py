@@ -1,0 +1,59 @@
+"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, token authentication on."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+@pytest.mark.slow
+def test_make_lab_serves_on_localhost_with_a_token(tmp_path):
+    port = _free_port()
+    log = tmp_path / "lab.log"
+    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} --ServerApp.port_retries=0"],
+                            cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+                            env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path)))
+    try:
+        token = None
+        for _ in range(240):
+            m = re.search(rf"http://127\.0\.0\.1:{port}/lab[^\s]*\?token=(\w+)", log.read_text())
+            if m:
+                token = m.group(1)
+                break
+            assert proc.poll() is None, f"make lab exited:\n{log.read_text()[-2000:]}"
+            time.sleep(0.5)
+        assert token, f"make lab printed no URL with a token:\n{log.read_text()[-2000:]}"
+        base = f"http://127.0.0.1:{port}"
+        # the server's root is notebooks/ (the folder of the notebook it opens)
+        assert _get(f"{base}/api/contents/00_start_here.ipynb") == 403          # no token: refused
+        assert _get(f"{base}/api/contents/00_start_here.ipynb?token={token}") == 200
+        if shutil.which("ss"):
+            listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+            bound = [line for line in listening.splitlines() if f":{port} " in line]
+            assert bound and all("127.0.0.1:" in line for line in bound), bound  # never 0.0.0.0
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
