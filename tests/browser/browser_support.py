@@ -45,12 +45,15 @@ def check_page(nbp, nb_path, shots_dir):
             pass
         pytest.fail(msg, pytrace=False)
 
-    deaths = nbp.kernel_deaths()
-    if deaths:
-        fail(f"{nbp.kind}: the kernel of {nb_path.name} died while it ran:\n" + "\n".join(deaths[:5]))
-    errors = nbp.errors()
-    if errors:
-        fail(f"{nbp.kind}: {nb_path.name} shows an error after running:\n" + "\n---\n".join(errors[:3]))
+    def check_alive_and_clean(died_while, error_after):
+        deaths = nbp.kernel_deaths()
+        if deaths:
+            fail(f"{nbp.kind}: the kernel of {nb_path.name} died while {died_while}:\n" + "\n".join(deaths[:5]))
+        errors = nbp.errors()
+        if errors:
+            fail(f"{nbp.kind}: {nb_path.name} shows an error after {error_after}:\n" + "\n---\n".join(errors[:3]))
+
+    check_alive_and_clean("it ran", "running")
     apps = nbp.app_outputs()
     if expects_apps(nb_path) and not apps:
         fail(f"{nbp.kind}: {nb_path.name} uses %matplotlib widget but no output holds an ipympl canvas "
@@ -66,10 +69,5 @@ def check_page(nbp, nb_path, shots_dir):
                  f"ArrowRight/ArrowLeft on its first slider (readout {r.readout_before!r} -> "
                  f"{r.readout_after!r})")
         moved.append(f"{r.readout_before}->{r.readout_after} in {r.seconds:.1f}s")
-    deaths = nbp.kernel_deaths()
-    if deaths:
-        fail(f"{nbp.kind}: the kernel of {nb_path.name} died while its sliders moved:\n" + "\n".join(deaths[:5]))
-    errors = nbp.errors()
-    if errors:
-        fail(f"{nbp.kind}: {nb_path.name} shows an error after the slider moves:\n" + "\n---\n".join(errors[:3]))
+    check_alive_and_clean("its sliders moved", "the slider moves")
     return f"{nbp.kind} {nb_path.name}: ran in {nbp.seconds:.0f} s, {len(apps)} apps moved ({'; '.join(moved)})"
