@@ -1,41 +1,35 @@
-"""``check_*`` functions for the notebooks' "your turn" exercises.
+"""``check_*`` functions for the notebooks' "your turn" exercises, and their reference solutions.
 
 Every check returns a :class:`~nnbasics.exercises.feedback.Feedback` that prints specific
-feedback, never raises, and says plainly when an exercise is not attempted yet. Checks are
-grouped by the notebooks that use them.
+feedback, never raises, and says plainly when an exercise is not attempted yet. A wrong answer
+gets a hint (the idea, no code); the code comes only on request: ``check_x(fn, reveal=True)``
+or ``solution("x")``. One module per notebook (or two): forward (00-01), tiling (02),
+softmax (03), wiggle (04), backprop (05), gradient_check (06), training (07),
+interpretation (08); the comparison helpers all of them share are in ``feedback``.
 """
-from .backprop import (  # noqa: F401, I001  04-06
-                       check_affine_bprop,
-                       check_numerical_gradient,
-                       check_rel_error,
-                       check_relu_bprop,
-                       check_softmax_loss_grad,
-                       check_wiggle_cost,
-                       check_wiggle_one,
-)
-from .feedback import Feedback, attempt
+from .backprop import check_affine_bprop, check_relu_bprop, check_softmax_loss_grad
+from .feedback import Feedback, attempt, reset_tries
+from .forward import check_fprop, check_layer_forward, check_mse_loss, check_one_hot
+from .gradient_check import check_numerical_gradient, check_rel_error
+from .interpretation import check_class_code, check_confusion_matrix
+from .softmax import check_nll, check_softmax, check_softmax_grad
+from .solutions import solution
+from .tiling import check_collapse, check_kink, check_max_regions
+from .training import check_accuracy, check_momentum_step, check_sgd_step
+from .wiggle import check_wiggle_cost, check_wiggle_one
 
-__all__ = ["Feedback", "attempt"]
+CHECKS = {
+    "00": [check_one_hot, check_mse_loss],
+    "01": [check_layer_forward, check_fprop],
+    "02": [check_kink, check_collapse, check_max_regions],
+    "03": [check_softmax, check_nll, check_softmax_grad],
+    "04": [check_wiggle_one, check_wiggle_cost],
+    "05": [check_relu_bprop, check_affine_bprop, check_softmax_loss_grad],
+    "06": [check_numerical_gradient, check_rel_error],
+    "07": [check_sgd_step, check_momentum_step, check_accuracy],
+    "08": [check_class_code, check_confusion_matrix],
+}
+"""Every check, by the notebook that uses it."""
 
-# notebooks 00-03
-from .forward import (  # noqa: E402, F401
-                       check_collapse,
-                       check_fprop,
-                       check_kink,
-                       check_layer_forward,
-                       check_max_regions,
-                       check_mse_loss,
-                       check_nll,
-                       check_one_hot,
-                       check_softmax,
-                       check_softmax_grad,
-)
-
-# notebooks 07-08
-from .training import (  # noqa: E402, F401
-                       check_accuracy,
-                       check_class_code,
-                       check_confusion_matrix,
-                       check_momentum_step,
-                       check_sgd_step,
-)
+__all__ = ["Feedback", "attempt", "reset_tries", "solution", "CHECKS"] + [
+    c.__name__ for checks in CHECKS.values() for c in checks]

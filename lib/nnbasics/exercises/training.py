@@ -1,12 +1,11 @@
-"""Checks for the exercises of notebooks 07 (training) and 08 (interpretation).
+"""Checks for the exercises of notebook 07 (training).
 
-Each ``check_*`` takes the student's function, runs it on fixed small inputs against the
-reference, and returns a :class:`~nnbasics.exercises.feedback.Feedback`. It never raises. A
-wrong answer is compared with the usual mistakes (their codes are in ``Feedback.mistake``):
+Each ``check_*`` runs the student's function on fixed inputs against the reference and returns a
+:class:`~nnbasics.exercises.feedback.Feedback`; it never raises. Mistake codes (``Feedback.mistake``):
 
     sgd_step(theta, grad, lr) -> theta               θ ← θ − η ∂L/∂θ
         'sign' (θ + η g)   'no_lr' (θ − g)   'step_only' (returned the step ±η g, not the new θ)
-        'hard_coded_lr'
+        'hard_coded_lr'   'shape'
 
     momentum_step(theta, delta, grad, lr, mu) -> (theta, delta)     Δ ← μΔ + ∂L/∂θ ; θ ← θ − ηΔ
         'delta_not_kept'   Δ ← ∂L/∂θ: the old Δ is dropped (that is plain SGD)
@@ -15,28 +14,22 @@ wrong answer is compared with the usual mistakes (their codes are in ``Feedback.
         'mu_on_gradient'   Δ ← Δ + μ ∂L/∂θ (μ multiplies the gradient instead of Δ)
         'old_delta'        θ ← θ − ηΔ with the Δ from before this step's update
         'lr_in_delta'      Δ ← μΔ + η ∂L/∂θ, θ ← θ − Δ (same θ, but not the slide's Δ)
-        'order'            returned (delta, theta)      'hard_coded_mu'
+        'order'            returned (delta, theta)      'hard_coded_mu'   'hard_coded_lr'
+        'return'           not a pair      'shape'
 
     accuracy(params, X, y) -> float in [0, 1]
         'count' (number right)  'percent' (× 100)  'error_rate' (1 − accuracy)
         'probabilities' (mean p of the true class)  'shape' (one value per example)
-
-    class_code(H, y, c, threshold) -> bool (U,)      unit j on for more than ``threshold`` of class c
-        'all_examples' (every class, not just c)   'mean_activation' (mean h > threshold)
-        'fraction' (the fractions, not 0/1)        'axis' (one value per example)
-        'any_example' (on for at least one example)  'hard_coded'
-
-    confusion_matrix(y_true, y_pred, n_classes) -> (C, C) counts, rows = true class
-        'transpose' (rows = predicted)   'normalised' (fractions)   'shape'
+        'truncated' (rounded down to 0 by int() or //)  'axis' (argmax down the columns)
+        'hard_coded'
 """
 import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from .feedback import Feedback, as_numbers, attempt, close, named_mistake
+from .feedback import Feedback, as_numbers, attempt, checker, close, explain_error, named_mistake
 
-__all__ = ["check_sgd_step", "check_momentum_step", "check_accuracy", "check_class_code",
-           "check_confusion_matrix"]
+__all__ = ["check_sgd_step", "check_momentum_step", "check_accuracy"]
 
 
 # An update is a few flops, so a right answer matches the reference to round-off (1e-9); a named
@@ -52,9 +45,10 @@ def _problem(seed=0, n=5):
     return theta, grads
 
 
-# -- 07: SGD --------------------------------------------------------------------------------------
+# -- SGD ------------------------------------------------------------------------------------------
+@checker("sgd_step")
 def check_sgd_step(sgd_step):
-    """``sgd_step(theta, grad, lr)`` must return ``theta − lr · grad`` (θ ← θ − η ∂L/∂θ)."""
+    """``sgd_step(theta, grad, lr)`` must return ``theta − lr · grad`` (θ ← θ − η ∂L/∂θ); η = 0.1, then 0.3."""
     ex = "sgd_step"
     theta, grads = _problem(1)
     g, lr = grads[0], 0.1
@@ -78,9 +72,11 @@ def check_sgd_step(sgd_step):
     fb = named_mistake(ex, got, [
         ("sign", theta + lr * g, "θ moved uphill: you added η ∂L/∂θ.",
          "the gradient points uphill; step against it: θ − η ∂L/∂θ."),
-        ("no_lr", theta - g, "the step is the whole gradient: η is missing.", "multiply the gradient by lr."),
-        ("step_only", -lr * g, "you returned the step −η ∂L/∂θ, not the new θ.", "return theta − lr * grad."),
-        ("step_only", lr * g, "you returned η ∂L/∂θ, not the new θ.", "return theta − lr * grad."),
+        ("no_lr", theta - g, "the step is the whole gradient: η is missing.", "scale the gradient by the "
+         "learning rate η."),
+        ("step_only", -lr * g, "you returned the step −η ∂L/∂θ, not the new θ.", "return the new θ: the old θ "
+         "plus the step."),
+        ("step_only", lr * g, "you returned η ∂L/∂θ, not the new θ.", "return the new θ: θ − η ∂L/∂θ."),
     ], _MISTAKE_RTOL)
     if fb is not None:
         return fb
@@ -88,7 +84,7 @@ def check_sgd_step(sgd_step):
                     "values")
 
 
-# -- 07: momentum ---------------------------------------------------------------------------------
+# -- momentum -------------------------------------------------------------------------------------
 def _momentum_run(step, theta, grads, lr, mu):
     """Apply ``step`` 4 times, feeding back the Δ it returns; the list of (θ, Δ) after each step."""
     delta = np.zeros_like(theta)
@@ -126,13 +122,24 @@ _MOMENTUM_MISTAKES = [
 ]
 
 
+class _Stop(Exception):
+    def __init__(self, feedback):
+        super().__init__(feedback.message)
+        self.feedback = feedback
+
+
+def _all_close(run, ref, rtol):
+    return all(close(a[0], b[0], rtol) and close(a[1], b[1], rtol) for a, b in zip(run, ref, strict=True))
+
+
+@checker("momentum_step")
 def check_momentum_step(momentum_step):
     """``momentum_step(theta, delta, grad, lr, mu)`` must return ``(new_theta, new_delta)``:
 
         Δ ← μ Δ + ∂L/∂θ ;  θ ← θ − η Δ
 
     Checked over 4 steps, feeding back the Δ the function returns (so a Δ that is not kept
-    between calls shows up).
+    between calls shows up); then again with μ = 0.5 and with η = 0.3, so neither can be hard-coded.
     """
     ex = "momentum_step"
     theta, grads = _problem(2)
@@ -144,40 +151,41 @@ def check_momentum_step(momentum_step):
             raise _Stop(fb)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise _Stop(Feedback(ex, "wrong", f"the function returned a {type(out).__name__}; expected a pair "
-                                 "(new_theta, new_delta).", "return theta, delta", "return"))
+                                 "(new_theta, new_delta).", "return both: the new θ first, then the new Δ.",
+                                 "return"))
         return out
 
+    def run(lr_, mu_):
+        return _momentum_run(student, theta, grads, lr_, mu_)
+
     try:
-        got = _momentum_run(student, theta, grads, lr, mu)
+        got = run(lr, mu)
     except _Stop as stop:
         return stop.feedback
     except Exception as e:  # e.g. unpacking arrays of the wrong shape
         return Feedback(ex, "wrong", f"running 4 steps raised {type(e).__name__}: {e}",
-                        "return arrays shaped like theta.", "raised")
+                        "return arrays shaped like theta.", "raised", exception=e)
     ref = _momentum_run(_ref_momentum, theta, grads, lr, mu)
     for (th, d) in got:
         if th.shape != theta.shape or d.shape != theta.shape:
             return Feedback(ex, "wrong", f"θ has shape {th.shape} and Δ {d.shape}; expected {theta.shape} for both.",
                             "both are arrays shaped like theta.", "shape")
-    if all(close(a[0], b[0], _RTOL) and close(a[1], b[1], _RTOL) for a, b in zip(got, ref, strict=True)):
-        # also a different μ, so a hard-coded 0.9 does not pass
-        try:
-            got2 = _momentum_run(student, theta, grads, lr, 0.5)
-        except _Stop as stop:
-            return stop.feedback
-        if all(close(a[0], b[0], _RTOL) for a, b in zip(got2, _momentum_run(_ref_momentum, theta, grads, lr, 0.5),
-                                                  strict=True)):
-            return Feedback(ex, "correct", "Δ ← μΔ + ∂L/∂θ ; θ ← θ − ηΔ: Δ remembers past gradients and "
-                            "decays by μ per step.")
-        return Feedback(ex, "wrong", "right for μ = 0.9, wrong for μ = 0.5: is μ hard-coded?",
-                        "use the argument mu.", "hard_coded_mu")
+    if _all_close(got, ref, _RTOL):
+        for lr2, mu2, code, what in ((lr, 0.5, "hard_coded_mu", "μ"), (0.3, mu, "hard_coded_lr", "η")):
+            try:
+                other = run(lr2, mu2)
+            except _Stop as stop:
+                return stop.feedback
+            if not _all_close(other, _momentum_run(_ref_momentum, theta, grads, lr2, mu2), _RTOL):
+                return Feedback(ex, "wrong", f"right for η = {lr}, μ = {mu}, but wrong for η = {lr2}, μ = {mu2}: "
+                                f"is {what} hard-coded?", f"use the argument {'mu' if what == 'μ' else 'lr'}.", code)
+        return Feedback(ex, "correct", "Δ ← μΔ + ∂L/∂θ ; θ ← θ − ηΔ: Δ remembers past gradients and "
+                        "decays by μ per step.")
     if close(got[0][1], ref[0][0], _RTOL) and close(got[0][0], ref[0][1], _RTOL):      # the first step, swapped
-        return Feedback(ex, "wrong", "θ and Δ are swapped in what you return.", "return theta, delta (θ first).",
-                        "order")
+        return Feedback(ex, "wrong", "θ and Δ are swapped in what you return.", "the new θ comes first, then the "
+                        "new Δ.", "order")
     for code, wrong_step, msg, hint in _MOMENTUM_MISTAKES:
-        wrong = _momentum_run(wrong_step, theta, grads, lr, mu)
-        if all(close(a[0], b[0], _MISTAKE_RTOL) and close(a[1], b[1], _MISTAKE_RTOL)
-               for a, b in zip(got, wrong, strict=True)):
+        if _all_close(got, _momentum_run(wrong_step, theta, grads, lr, mu), _MISTAKE_RTOL):
             return Feedback(ex, "wrong", msg, hint, code)
     first = next(i for i, (a, b) in enumerate(zip(got, ref, strict=True))
                  if not (close(a[0], b[0], _RTOL) and close(a[1], b[1], _RTOL)))
@@ -186,13 +194,7 @@ def check_momentum_step(momentum_step):
                     "Δ ← μ Δ + ∂L/∂θ first, then θ ← θ − η Δ; return both.", "values")
 
 
-class _Stop(Exception):
-    def __init__(self, feedback):
-        super().__init__(feedback.message)
-        self.feedback = feedback
-
-
-# -- 07: accuracy ---------------------------------------------------------------------------------
+# -- accuracy -------------------------------------------------------------------------------------
 def _accuracy_problem():
     rng = np.random.default_rng(3)
     params = init_params([2, 5, 3], seed=4)
@@ -204,136 +206,60 @@ def _accuracy_problem():
     return params, X, y
 
 
+_ACC_HINT = "predict one class per example (the largest logit of its row), then the fraction that equal y."
+
+
+@checker("accuracy")
 def check_accuracy(accuracy):
-    """``accuracy(params, X, y)``: the fraction of examples with ``argmax_k o_k = y`` (a float in [0, 1])."""
+    """``accuracy(params, X, y)``: the fraction of examples with ``argmax_k o_k = y`` (a float in [0, 1]).
+
+    On 20 examples (13 right), then on the first 8 of them, so a number cannot be hard-coded.
+    """
     ex = "accuracy"
     params, X, y = _accuracy_problem()
-    got, fb = attempt(ex, accuracy, params, X, y)
+    got, fb = attempt(ex, accuracy, params, X.copy(), y.copy())
     if fb is not None:
-        return fb
+        axis = explain_error(ex, fb, ["broadcast"], "the predictions have one entry per class, not one per example: "
+                             "the argmax ran down the columns.", "o is (N, C), one row per example: take the "
+                             "largest logit along axis 1.", "axis")
+        return fb if axis is None else axis
     o, _ = fprop(params, X)
     pred = np.argmax(o, axis=1)
     ref = float(np.mean(pred == y))
     arr = as_numbers(got)
     if arr is None or arr.size != 1:
         shape = None if arr is None else arr.shape
-        hint = "take the mean over the examples: np.mean(pred == y)."
         if arr is not None and arr.shape == y.shape:
             return Feedback(ex, "wrong", f"you returned one value per example (shape {shape}), not one number.",
-                            hint, "shape")
-        return Feedback(ex, "wrong", f"expected one number, got {type(got).__name__} of shape {shape}.", hint, "shape")
-    v = float(arr)
+                            "average over the examples.", "shape")
+        return Feedback(ex, "wrong", f"expected one number, got {type(got).__name__} of shape {shape}.",
+                        "average over the examples.", "shape")
+    v = float(arr.ravel()[0])
     if abs(v - ref) < 1e-9:
-        return Feedback(ex, "correct", f"{ref:.0%} of these examples are classified right: accuracy = "
-                        "(1/N) Σ_n [argmax_k o_k(x_n) = y_n].")
+        got2, fb = attempt(ex, accuracy, params, X[:8].copy(), y[:8].copy())
+        if fb is not None:
+            return fb
+        ref2 = float(np.mean(pred[:8] == y[:8]))
+        v2 = as_numbers(got2)
+        if v2 is not None and v2.size == 1 and abs(float(v2.ravel()[0]) - ref2) < 1e-9:
+            return Feedback(ex, "correct", f"{ref:.0%} of these examples are classified right: accuracy = "
+                            "(1/N) Σ_n [argmax_k o_k(x_n) = y_n].")
+        return Feedback(ex, "wrong", f"right for the 20 examples, but for the first 8 of them ({ref2:.1%} right) you "
+                        f"return {got2!r}: is something fixed that should come from X and y?",
+                        "compute everything from the arguments, for any N.", "hard_coded")
     p = softmax(o)
     fb = named_mistake(ex, v, [
         ("count", float(np.sum(pred == y)), f"{v:g} is the number of right answers, not the fraction.",
-         "divide by the number of examples N (or use np.mean)."),
+         "divide by the number of examples N."),
         ("percent", 100 * ref, f"{v:g} is a percentage; the check wants a fraction in [0, 1].", "drop the × 100."),
-        ("error_rate", 1 - ref, f"{v:g} is the error rate (the fraction wrong).", "count where pred == y."),
+        ("error_rate", 1 - ref, f"{v:g} is the error rate (the fraction wrong).", "count the examples whose "
+         "prediction equals the label."),
         ("probabilities", float(np.mean(p[np.arange(len(y)), y])),
          f"{v:g} is the mean probability of the true class, not the accuracy.",
-         "predict a class first: pred = argmax_k o_k, then compare with y."),
+         "predict a class first, argmax_k o_k, then compare with y."),
+        ("truncated", 0.0, f"you return 0, but {ref:.0%} of the examples are right: the fraction was rounded down "
+         "to a whole number (int(), or // between two whole numbers).", "divide with /, which keeps the fraction."),
     ], _MISTAKE_RTOL)
     if fb is not None:
         return fb
-    return Feedback(ex, "wrong", f"got {v:g}; expected {ref:g}.",
-                    "pred = np.argmax(o, axis=1) (one class per row), then np.mean(pred == y).", "values")
-
-
-# -- 08: binary codes -----------------------------------------------------------------------------
-def _codes_problem():
-    rng = np.random.default_rng(5)
-    y = np.repeat(np.arange(3), 10)
-    H = np.maximum(0, rng.standard_normal((30, 7)) + np.array([[1.5, -1.5, 0.3, 0, 0, 2, -0.2]]))
-    H[y == 1, 1] = np.abs(H[y == 1, 1]) + 0.5          # unit 1 is on for class 1 only
-    H[y == 1, 5] = 0.0                                 # unit 5 is off for class 1
-    H[:, 6] = np.where(rng.random(30) < 0.15, 9.0, 0.0)  # unit 6: rarely on, but large when it is
-    return H, y
-
-
-def check_class_code(class_code):
-    """``class_code(H, y, c, threshold)``: bool (U,), unit j on (h > 0) for more than ``threshold``
-    of the examples of class c."""
-    ex = "class_code"
-    H, y = _codes_problem()
-    c, th = 1, 0.5
-    got, fb = attempt(ex, class_code, H.copy(), y.copy(), c, th)
-    if fb is not None:
-        return fb
-    on = H > 0
-    frac = on[y == c].mean(axis=0)
-    ref = frac > th
-    arr = as_numbers(got)
-    if arr is None or arr.shape != ref.shape:
-        shape = None if arr is None else arr.shape
-        if arr is not None and arr.shape == (int(np.sum(y == c)),):
-            return Feedback(ex, "wrong", f"you returned one value per example (shape {shape}); the code has one "
-                            f"entry per unit ({ref.shape}).", "average over the examples: axis=0.", "axis")
-        return Feedback(ex, "wrong", f"the code has shape {shape}; expected {ref.shape}, one entry per unit.",
-                        "take the mean over axis 0 (the examples) of a (N_c, U) array.", "shape")
-    if np.array_equal(arr.astype(bool), ref) and set(np.unique(arr)) <= {0.0, 1.0}:
-        # a second class and threshold, so nothing is hard-coded
-        got2, fb = attempt(ex, class_code, H.copy(), y.copy(), 2, 0.8)
-        if fb is not None:
-            return fb
-        arr2 = as_numbers(got2)
-        if arr2 is not None and np.array_equal(arr2.astype(bool), on[y == 2].mean(axis=0) > 0.8):
-            return Feedback(ex, "correct", f"class {c}'s code is {''.join('1' if b else '0' for b in ref)}: the "
-                            "units that are on for most of its examples.")
-        return Feedback(ex, "wrong", "right for class 1 with threshold 0.5, wrong for class 2 with 0.8: is "
-                        "something hard-coded?", "use the arguments c and threshold.", "hard_coded")
-    fb = named_mistake(ex, arr, [
-        ("fraction", frac, "you returned the fractions, not the 0/1 code.",
-         "compare them with threshold: frac > threshold."),
-        ("all_examples", (on.mean(axis=0) > th).astype(float),
-         "this is the code of all the examples together, not of class c.", "keep the rows with y == c first."),
-        ("mean_activation", (H[y == c].mean(axis=0) > th).astype(float),
-         "you thresholded the mean activation; the code asks how often the unit is on (h > 0).",
-         "(H[y == c] > 0).mean(axis=0) > threshold."),
-        ("any_example", on[y == c].any(axis=0).astype(float),
-         "a unit counts as on if it is on for even one example of the class.",
-         "use the fraction of the class's examples, compared with threshold."),
-    ], _MISTAKE_RTOL)
-    if fb is not None:
-        return fb
-    return Feedback(ex, "wrong", "the code differs from the expected one at units "
-                    f"{np.flatnonzero(arr.astype(bool) != ref).tolist()}.",
-                    "(H[y == c] > 0).mean(axis=0) > threshold.", "values")
-
-
-# -- 08: confusion matrix -------------------------------------------------------------------------
-def check_confusion_matrix(confusion_matrix):
-    """``confusion_matrix(y_true, y_pred, n_classes)``: (C, C) counts, ``M[i, j]`` = true i predicted j."""
-    ex = "confusion_matrix"
-    y_true = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
-    y_pred = np.array([0, 1, 0, 1, 2, 2, 2, 0, 2, 3])
-    C = 4
-    got, fb = attempt(ex, confusion_matrix, y_true.copy(), y_pred.copy(), C)
-    if fb is not None:
-        return fb
-    ref = np.zeros((C, C))
-    for t, p in zip(y_true, y_pred, strict=True):
-        ref[t, p] += 1
-    arr = as_numbers(got)
-    if arr is None or arr.shape != ref.shape:
-        shape = None if arr is None else arr.shape
-        return Feedback(ex, "wrong", f"the matrix has shape {shape}; expected {ref.shape}.",
-                        "np.zeros((n_classes, n_classes)), then add 1 at [true, predicted] for every example.",
-                        "shape")
-    if close(arr, ref, _RTOL):
-        return Feedback(ex, "correct", f"{int(np.trace(ref))} of {len(y_true)} on the diagonal (right); "
-                        "each off-diagonal count says which digit was taken for which.")
-    fb = named_mistake(ex, arr, [
-        ("transpose", ref.T, "rows and columns are swapped: your rows are the predicted classes.",
-         "M[true, predicted] += 1: the row is the true class."),
-        ("normalised", ref / ref.sum(axis=1, keepdims=True), "you divided every row by its total; the check "
-         "wants the counts.", "leave the counts as they are."),
-        ("normalised", ref / ref.sum(), "you divided by the number of examples; the check wants the counts.",
-         "leave the counts as they are."),
-    ], _MISTAKE_RTOL)
-    if fb is not None:
-        return fb
-    return Feedback(ex, "wrong", f"the counts differ from the expected ones (their total is {arr.sum():g}, "
-                    f"expected {len(y_true)}).", "add 1 at M[y_true[n], y_pred[n]] for every example n.", "values")
+    return Feedback(ex, "wrong", f"got {v:g}; expected {ref:g}.", _ACC_HINT, "values")
