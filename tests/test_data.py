@@ -63,13 +63,14 @@ def test_gaussian_class_means_sit_on_the_unit_circle():
         np.testing.assert_allclose(X[y == c].mean(axis=0), centre, atol=0.01)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n_per_class=0), r"n_per_class must be a whole number >= 1, got 0"),
-    (dict(n_per_class=2.5), r"n_per_class .* got 2\.5"),
-    (dict(noise=-0.1), r"noise must be a finite number >= 0; got -0\.1"),
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n_per_class=0), ValueError, r"n_per_class must be at least 1, got 0"),
+    (dict(n_classes=1), ValueError, r"n_classes must be at least 2, got 1"),
+    (dict(n_per_class=2.5), TypeError, r"n_per_class must be a whole number, got float \(2\.5\)"),
+    (dict(noise=-0.1), ValueError, r"noise must be a finite number >= 0; got -0\.1"),
 ])
-def test_generator_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_generator_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
         nb.make_spiral(**kwargs)
 
 

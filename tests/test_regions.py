@@ -7,16 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nnbasics as nb
+from nnbasics.region_counts import arrangement_count, depth_bounds, hanin_rolnick_typical, max_regions_plane
 from nnbasics.regions import (
-    _merge_same_pattern,
     activation_pattern,
-    arrangement_count,
     collapse_linear,
-    depth_bounds,
     grid_points,
-    hanin_rolnick_typical,
     linear_regions,
-    max_regions_plane,
+    pattern_edges,
     region_map,
 )
 
@@ -140,19 +137,6 @@ def test_removing_the_relu_collapses_to_one_region():
     assert len(linear_regions(params, BOX)) > 1         # with the ReLUs there are many
 
 
-def test_merge_same_pattern_joins_halves():
-    params = nb.init_params([2, 2, 1], seed=0)
-    r0 = linear_regions(params, (0, 1, 0, 1))[0]
-    left = type(r0)(np.array([[0, 0], [0.5, 0], [0.5, 1], [0, 1.0]]), r0.pattern, r0.A, r0.c, 0.5,
-                    np.array([0.25, 0.5]))
-    right = type(r0)(np.array([[0.5, 0], [1, 0], [1, 1], [0.5, 1.0]]), r0.pattern, r0.A, r0.c, 0.5,
-                     np.array([0.75, 0.5]))
-    (merged,) = _merge_same_pattern([left, right])
-    assert math.isclose(merged.area, 1.0)
-    np.testing.assert_allclose(merged.centroid, [0.5, 0.5])
-    assert len(merged.vertices) == 4
-
-
 def test_region_repr_is_short():
     r = linear_regions(nb.init_params([2, 3, 1], seed=0), BOX)[0]
     assert repr(r).startswith("Region(") and len(repr(r)) < 200
@@ -237,7 +221,6 @@ P2 = nb.init_params([2, 4, 2], seed=0)
     (lambda: linear_regions(P2, (0, 1, 0, -1)), "box"),
     (lambda: linear_regions(P2, (0, 1, 0)), "box"),
     (lambda: linear_regions(P2, (0, np.nan, 0, 1)), "box"),
-    (lambda: linear_regions(P2, BOX, output_relu=True), "output_relu"),
     (lambda: linear_regions({**P2, "W1": P2["W1"] * np.nan}, BOX), "params['W1']"),
     (lambda: region_map(P2, (-1, 1), (-1, 1), 0), "resolution"),
     (lambda: region_map(P2, (-1, 1), (-1, 1), (10, 0)), "resolution[1]"),
@@ -278,8 +261,24 @@ def test_line_near_a_corner_is_counted_alike(gap, expected):
     assert len(linear_regions(params, (-1, 1, -1, 1))) == expected
 
 
-def test_cut_refuses_more_than_two_sign_changes():
-    from nnbasics.regions import _cut
-    assert _cut([(0, 0), (1, 0), (1, 1), (0, 1)], [1.0, -1.0, 1.0, -1.0]) is None
-    pos, neg = _cut([(0, 0), (1, 0), (1, 1), (0, 1)], [1.0, 0.0, -1.0, 0.0])   # through 2 vertices
-    assert pos == [(0, 0), (1, 0), (0, 1)] and neg == [(1, 0), (1, 1), (0, 1)]
+def test_a_line_through_two_corners_cuts_the_box_into_two_triangles():
+    # the diagonal x1 = x2 of the unit square passes exactly through the corners (0, 0) and (1, 1):
+    # each corner goes to both pieces, no sliver and no extra vertex is made
+    regions = linear_regions(_net([[1.0, -1.0]], [0.0]), (0, 1, 0, 1))
+    assert len(regions) == 2
+    for r in regions:
+        assert len(r.vertices) == 3 and math.isclose(r.area, 0.5)
+    assert {tuple(r.pattern) for r in regions} == {(True,), (False,)}
+
+
+def test_pattern_edges_mark_where_the_grid_pattern_changes():
+    # one unit x1 > 0 on a 4 x 6 grid: the pattern changes between columns 2 and 3
+    xs, ys = np.linspace(-1, 1, 6), np.linspace(-1, 1, 4)
+    gx, gy = np.meshgrid(xs, ys)
+    params = _net([[1.0, 0.0]], [0.0])
+    pats = activation_pattern(params, np.column_stack([gx.ravel(), gy.ravel()])).reshape(4, 6, -1)
+    edge = pattern_edges(pats)
+    assert edge.shape == (4, 6)
+    np.testing.assert_array_equal(edge, np.tile([False, False, False, True, False, False], (4, 1)))
+    with pytest.raises(ValueError, match=r"patterns must be \(ny, nx, H\)"):
+        pattern_edges(pats[0])

@@ -112,7 +112,9 @@ def test_no_validation_part_when_asked(spiral):
     X, y = spiral
     tr = Trainer(X[:7], y[:7], val_fraction=0.2)        # too few examples to hold any out
     assert len(tr.y_val) == 0 and np.isnan(tr.history["val_loss"][0])
-    tr.run(5)
+    assert tr.run(5) == 5 and tr.step == 5 and tr.diverged is None
+    assert tr.history["step"][-1] == 5 and np.isnan(tr.history["val_acc"][-1])   # still no validation part
+    assert len(tr.y) == 7
 
 
 def test_bad_arguments_are_named():
@@ -121,15 +123,57 @@ def test_bad_arguments_are_named():
         Trainer(X, y, optimizer="adam")
     with pytest.raises(ValueError, match="no training examples"):
         Trainer(np.zeros((0, 2)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match=r"y has 19 labels; expected 20"):
+        Trainer(X, y[:-1])
+    with pytest.raises(ValueError, match=r"batch_size must be at least 1, got 0"):
+        Trainer(X, y, batch_size=0)
+    with pytest.raises(ValueError, match="give both X_val and y_val"):
+        Trainer(X, y, X_val=X)
 
 
-def test_grid_search_picks_the_best_validation_accuracy():
-    X, y = nb.make_circles(n_per_class=60, noise=0.1)
+def test_fractional_labels_are_an_error_not_truncated():
+    # y + 0.5 once trained silently on int(y + 0.5) = the labels 0 and 1 again
+    X, y = nb.make_moons(n_per_class=10)
+    with pytest.raises(ValueError, match=r"y must be whole numbers \(class indices\); got 0\.5"):
+        Trainer(X, y + 0.5)
+    with pytest.raises(ValueError, match=r"y_val must be whole numbers"):
+        Trainer(X, y, X_val=X[:3], y_val=[0.0, 1.5, 1.0])
+    tr = Trainer(X, y.astype(float))                       # whole numbers stored as floats are fine
+    assert tr.y.dtype == np.int64
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_a_negative_learning_rate_is_refused_in_the_constructor_and_in_configure(optimizer):
+    X, y = nb.make_moons(n_per_class=10)
+    with pytest.raises(ValueError, match=r"lr \(the learning rate η\) must be a finite number > 0; got -1"):
+        Trainer(X, y, optimizer=optimizer, lr=-1)
+    tr = Trainer(X, y, optimizer=optimizer, lr=0.1)
+    with pytest.raises(ValueError, match=r"lr \(the learning rate η\) must be a finite number > 0; got -1"):
+        tr.configure(lr=-1)
+    with pytest.raises(ValueError, match=r"batch_size must be at least 1"):
+        tr.configure(batch_size=0)
+    assert tr.optimizer.lr == 0.1 and tr.batch_size == 32       # a refused change changes nothing
+    if optimizer == "momentum":
+        with pytest.raises(ValueError, match=r"mu \(the momentum μ\) must be a number in \[0, 1\)"):
+            tr.configure(mu=1.0)
+        tr.configure(lr=0.2, mu=0.5)
+        assert (tr.optimizer.lr, tr.optimizer.mu) == (0.2, 0.5)
+
+
+def test_grid_search_breaks_ties_by_the_parameter_count(monkeypatch):
+    # (8 units, depth 2) has 2·8 + 8 + 8·8 + 8 + 8·2 + 2 = 114 parameters and (16, 1) has 82. Let
+    # both tie for the best validation accuracy: the tie goes to the fewest parameters |θ|, (16, 1)
+    # (the old rule d·w² + w ranked (8, 2) first: 136 < 272)
+    X, y = nb.make_gaussians(n_per_class=20, n_classes=2, noise=0.3)
     Xtr, ytr, Xv, yv = nb.train_val_split(X, y, 0.3, seed=0)
-    calls = []
-    res = grid_search(Xtr, ytr, Xv, yv, widths=(2, 16), depths=(1, 2), epochs=30, lr=0.1,
-                      on_result=lambda *a: calls.append(a))
-    assert res.val_acc.shape == (2, 2) and len(calls) == 4 and calls[-1][:2] == (4, 4)
-    a, b = res.depths.index(res.best[1]), res.widths.index(res.best[0])
-    assert res.val_acc[a, b] == res.val_acc.max()
-    assert res.val_acc.max() > 0.9
+    scripted = {(8, 1): 0.5, (16, 1): 1.0, (8, 2): 1.0, (16, 2): 0.9}
+
+    def fake_accuracy(params, X, y):                       # the validation accuracy we want per net
+        width, depth = params["W1"].shape[0], len(params) // 2 - 1
+        return scripted[(width, depth)]
+
+    monkeypatch.setattr("nnbasics.trainer.accuracy", fake_accuracy)
+    res = grid_search(Xtr, ytr, Xv, yv, widths=(8, 16), depths=(1, 2), epochs=1)
+    counts = {k: nb.count_params(tr.params) for k, tr in res.trainers.items()}
+    assert counts[(8, 2)] == 114 and counts[(16, 1)] == 82
+    assert res.best == (16, 1)

@@ -25,17 +25,7 @@ from .layers import affine_bprop, affine_fprop, relu_bprop, relu_fprop, tanh_bpr
 from .losses import log_softmax, mse_loss, nll, one_hot, softmax, softmax_loss
 from .network import bprop, count_params, fprop, init_params, n_layers, predict
 from .optim import SGD, Momentum, iterate_minibatches
-from .regions import (
-                   Region,
-                   activation_pattern,
-                   arrangement_count,
-                   collapse_linear,
-                   depth_bounds,
-                   grid_points,
-                   hanin_rolnick_typical,
-                   linear_regions,
-                   max_regions_plane,
-                   region_map,
-)
+from .region_counts import arrangement_count, depth_bounds, hanin_rolnick_typical, max_regions_plane
+from .regions import Region, activation_pattern, collapse_linear, grid_points, linear_regions, pattern_edges, region_map
 
 __version__ = "0.1.0"

@@ -95,6 +95,71 @@ def positive(value, name, allow_zero=False):
 
 
 def same_shape(a, b, name_a, name_b):
+    """``a`` and ``b`` have the same shape."""
     if np.shape(a) != np.shape(b):
         raise ValueError(f"{name_a} has shape {np.shape(a)} but {name_b} has shape {np.shape(b)}; "
                          "expected the same shape")
+
+
+def real(value, name):
+    """A finite real number (not a bool), as a float."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def whole(value, name, lo=None, hi=None):
+    """A whole number (not a bool) in ``[lo, hi]`` (either end may be None), as an int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {type(value).__name__} ({value!r})")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        want = (f"between {lo} and {hi}" if lo is not None and hi is not None
+                else f"at least {lo}" if lo is not None else f"at most {hi}")
+        raise ValueError(f"{name} must be {want}, got {value}")
+    return int(value)
+
+
+def fraction(value, name, closed_right=False):
+    """A number in [0, 1) (or [0, 1] with ``closed_right``), as a float."""
+    v = real(value, name)
+    if not (0 <= v < 1 or (closed_right and v == 1)):
+        raise ValueError(f"{name} must be a number in [0, 1{']' if closed_right else ')'}, got {value!r}")
+    return v
+
+
+def interval(lim, name):
+    """A pair ``(lo, hi)`` of finite numbers with lo < hi."""
+    if isinstance(lim, (str, bytes)) or not hasattr(lim, "__len__") or len(lim) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi) like (-3, 3), got {lim!r}")
+    lo, hi = real(lim[0], f"{name}[0]"), real(lim[1], f"{name}[1]")
+    if not lo < hi:
+        raise ValueError(f"{name} must have {name}[0] < {name}[1], got {(lo, hi)}")
+    return lo, hi
+
+
+def box(b, name="box"):
+    """``(xmin, xmax, ymin, ymax)`` with xmin < xmax and ymin < ymax, as floats."""
+    if isinstance(b, (str, bytes)) or not hasattr(b, "__len__") or len(b) != 4:
+        raise ValueError(f"{name} must be (xmin, xmax, ymin, ymax) like (-3, 3, -2, 2.5), got {b!r}")
+    xmin, xmax, ymin, ymax = (real(v, f"{name}[{i}]") for i, v in enumerate(b))
+    if not xmin < xmax:
+        raise ValueError(f"{name} must have xmin < xmax, got xmin={xmin}, xmax={xmax}")
+    if not ymin < ymax:
+        raise ValueError(f"{name} must have ymin < ymax, got ymin={ymin}, ymax={ymax}")
+    return xmin, xmax, ymin, ymax
+
+
+def keys_of(keys, params, grads=None):
+    """The parameter names to work on: ``keys`` (default: all of ``params``), each one in
+    ``params`` and, when ``grads`` is given, in ``grads`` with the same shape."""
+    keys = list(params) if keys is None else list(keys)
+    for k in keys:
+        if k not in params:
+            raise ValueError(f"keys names {k!r}, which is not in params (keys {sorted(params)})")
+        if grads is not None:
+            if k not in grads:
+                raise ValueError(f"grads has no entry {k!r}; expected one for every parameter ({sorted(params)})")
+            same_shape(grads[k], params[k], f"grads[{k!r}]", f"params[{k!r}]")
+    return keys

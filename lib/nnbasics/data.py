@@ -5,7 +5,7 @@ Every generator returns ``(X, y)``: ``X`` of shape ``(N, 2)`` (float64) and ``y`
 seed gives the same data. Nothing is downloaded, ever.
 """
 import gzip
-import numbers
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -13,13 +13,11 @@ import numpy as np
 from . import _checks
 
 __all__ = ["make_spiral", "make_circles", "make_xor", "make_moons", "make_gaussians", "load_digits",
-           "train_val_split", "DATASETS"]
+           "train_val_split", "digits_split", "DATASETS"]
 
 
 def _count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
+    return _checks.whole(value, name, lo=minimum)
 
 
 def _noise(value):
@@ -133,8 +131,8 @@ def train_val_split(X, y, val_fraction=0.2, seed=0):
     y = np.asarray(y)
     if X.ndim != 2 or y.shape != (X.shape[0],):
         raise ValueError(f"X must be (N, D) and y (N,); got X {X.shape} and y {y.shape}")
-    if not (0 < val_fraction < 1):
-        raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction!r}")
+    if not (0 < _checks.real(val_fraction, "val_fraction") < 1):
+        raise ValueError(f"val_fraction must be between 0 and 1 (both excluded), got {val_fraction!r}")
     rng = np.random.default_rng(seed)
     val = np.zeros(len(y), dtype=bool)
     for c in np.unique(y):
@@ -142,3 +140,18 @@ def train_val_split(X, y, val_fraction=0.2, seed=0):
         val[idx[:int(round(val_fraction * len(idx)))]] = True
     tr, va = rng.permutation(np.flatnonzero(~val)), rng.permutation(np.flatnonzero(val))
     return X[tr], y[tr], X[va], y[va]
+
+
+@lru_cache(maxsize=4)
+def digits_split(seed=0):
+    """The digits, split once: ``(X_train, y_train, X_val, y_val, X_test, y_test)``.
+
+    20% of every class is held out as the test set (touched once, at the very end); 20% of the
+    rest is the validation set (for choosing width and depth); the remaining 64% trains.
+    X (N, 64) in [0, 1], y (N,) in 0..9. Cached: the same arrays for the same seed (do not
+    change them in place).
+    """
+    X, y = load_digits()
+    X_rest, y_rest, X_test, y_test = train_val_split(X, y, 0.2, seed=seed)
+    X_train, y_train, X_val, y_val = train_val_split(X_rest, y_rest, 0.2, seed=seed + 1)
+    return X_train, y_train, X_val, y_val, X_test, y_test

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["numerical_gradient", "wiggle_step", "rel_error", "grad_check", "GradCheckReport"]
+__all__ = ["numerical_gradient", "wiggle_step", "wiggle_train", "rel_error", "grad_check", "GradCheckReport"]
 
 METHODS = ("central", "forward")
 
@@ -54,10 +54,7 @@ def numerical_gradient(f, params, eps=1e-5, method="central", keys=None):
     eps = _checks.positive(eps, "eps")
     if method not in METHODS:
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
-    keys = list(params) if keys is None else list(keys)
-    for k in keys:
-        if k not in params:
-            raise ValueError(f"keys names {k!r}, which is not in params (keys {sorted(params)})")
+    keys = _checks.keys_of(keys, params)
     f0 = _loss(f, params) if method == "forward" else None
     grads = {}
     for k in keys:
@@ -87,14 +84,11 @@ def wiggle_step(f, params, eps=1e-6, keys=None):
 
     i.e. move W_ij up by ε if that lowered the loss, down by ε if it raised it. All entries
     are wiggled at the same θ (L(θ) is computed once), then all moves are applied together.
-    Returns the number of loss evaluations it made: P + 1 for P wiggled entries.
+    Returns the number of loss evaluations it made: |θ| + 1 for |θ| wiggled entries.
     """
     _check_f_params(f, params)
     eps = _checks.positive(eps, "eps")
-    keys = list(params) if keys is None else list(keys)
-    for k in keys:
-        if k not in params:
-            raise ValueError(f"keys names {k!r}, which is not in params (keys {sorted(params)})")
+    keys = _checks.keys_of(keys, params)
     L0 = _loss(f, params)
     n_evals = 1
     moves = {}
@@ -111,6 +105,22 @@ def wiggle_step(f, params, eps=1e-6, keys=None):
     for k, s in moves.items():
         params[k] += (eps * s).astype(params[k].dtype)
     return n_evals
+
+
+def wiggle_train(f, params, steps, eps):
+    """Training by wiggling: :func:`wiggle_step` ``steps`` times, in place.
+
+    Returns ``(losses (steps + 1,), snapshots, n_evals (steps + 1,))``: the loss before each step
+    and after the last, a copy of the parameters at every step, and the cumulative number of
+    loss evaluations of the wiggle steps (|θ| + 1 per step).
+    """
+    steps = _checks.whole(steps, "steps", lo=0)
+    L, snaps, evals = [_loss(f, params)], [{k: v.copy() for k, v in params.items()}], [0]
+    for _ in range(steps):
+        evals.append(evals[-1] + wiggle_step(f, params, eps=eps))
+        L.append(_loss(f, params))
+        snaps.append({k: v.copy() for k, v in params.items()})
+    return np.array(L), snaps, np.array(evals)
 
 
 def rel_error(a, b):
@@ -218,13 +228,7 @@ def grad_check(f, params, grads, eps=1e-5, method="central", tol=1e-7, pattern=N
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict like params, got {type(grads).__name__}")
-    keys = list(params) if keys is None else list(keys)
-    for k in keys:
-        if k not in params:
-            raise ValueError(f"keys names {k!r}, which is not in params (keys {sorted(params)})")
-        if k not in grads:
-            raise ValueError(f"grads has no entry {k!r}; expected the same keys as params ({sorted(params)})")
-        _checks.same_shape(grads[k], params[k], f"grads[{k!r}]", f"params[{k!r}]")
+    keys = _checks.keys_of(keys, params, grads)
     if any(params[k].dtype == np.float32 for k in keys):
         warnings.warn("grad_check in float32: a finite difference keeps only about 7 significant digits, "
                       "so relative errors near 1e-3 are normal here and do not mean a bug. Check "

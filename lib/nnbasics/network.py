@@ -162,7 +162,7 @@ def predict(params, x, **kw):
 
 
 def count_params(params):
-    """P, the number of parameters (every entry of every W_l and b_l)."""
+    """|θ|, the number of parameters: every entry of every W_l and b_l."""
     L = n_layers(params)
     return int(sum(np.size(params[f"{k}{l}"]) for l in range(1, L + 1) for k in "Wb"))
 

@@ -7,8 +7,6 @@
 Both update the parameter arrays in place, for the keys of ``params`` (``grads`` may hold more,
 e.g. the ∂L/∂h_l that ``bprop`` also returns).
 """
-import numbers
-
 import numpy as np
 
 from . import _checks
@@ -55,9 +53,7 @@ class Momentum:
 
     def __init__(self, lr, mu=0.9):
         self.lr = _checks.positive(lr, "lr (the learning rate η)")
-        if isinstance(mu, bool) or not isinstance(mu, numbers.Real) or not (0 <= mu < 1):
-            raise ValueError(f"mu (the momentum μ) must be a number in [0, 1), got {mu!r}")
-        self.mu = float(mu)
+        self.mu = _checks.fraction(mu, "mu (the momentum μ)")
         self.delta = {}
 
     def step(self, params, grads):
@@ -81,8 +77,7 @@ class Momentum:
 
 def iterate_minibatches(n, batch_size, rng):
     """Index arrays of one epoch of shuffled mini-batches over ``n`` examples (the last may be smaller)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    batch_size = _checks.whole(batch_size, "batch_size", lo=1)
     order = rng.permutation(n)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]

@@ -3,18 +3,18 @@
 Each hidden ReLU is on or off; the on/off pattern of all hidden units is constant on a convex
 polygon (in 2-D), and inside it the network is one affine map ``o = x @ A.T + c``.
 
-Three ways to look at the tiling of a network with 2-D input (numpy only):
+Ways to look at the tiling of a network with 2-D input (numpy only):
 
 - :func:`region_map` samples a grid (:func:`grid_points`) and numbers the distinct activation
   patterns it meets (fast; what a picture needs; may miss regions smaller than a pixel);
 - :func:`linear_regions` computes the regions exactly, as polygons, each with its pattern and
   its affine map; :func:`collapse_linear` is the network with the ReLUs removed (one region);
-- the theory to compare with: :func:`arrangement_count` (one layer of lines in a box),
-  :func:`max_regions_plane`, :func:`depth_bounds` (Pascanu et al. 2013, Montúfar et al. 2014,
-  Serra et al. 2018) and :func:`hanin_rolnick_typical` (Hanin & Rolnick 2019).
+- :func:`pattern_edges` marks the pixels of a grid where the pattern changes (the tiling's
+  edges as an image, for networks too large to enumerate exactly).
+
+The counts to compare with (line arrangements, published bounds) are in
+:mod:`nnbasics.region_counts`.
 """
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +22,8 @@ import numpy as np
 from . import _checks
 from .network import fprop, n_layers
 
-__all__ = ["activation_pattern", "grid_points", "region_map", "Region", "linear_regions",
-           "collapse_linear", "arrangement_count", "max_regions_plane", "depth_bounds",
-           "hanin_rolnick_typical"]
+__all__ = ["activation_pattern", "grid_points", "region_map", "pattern_edges", "Region", "linear_regions",
+           "collapse_linear"]
 
 #: a piece cut off a polygon is kept only if its area is at least this fraction of the box's:
 #: a guard against pieces made by rounding, small enough that a line ~1e-9 box widths from a
@@ -69,52 +68,13 @@ def _layers_2d(params, fn):
     return layers
 
 
-def _real(v, name):
-    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number, got {type(v).__name__} ({v!r})")
-    if not np.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v!r}")
-    return float(v)
-
-
-def _interval(lim, name):
-    """(lo, hi) with lo < hi, both finite."""
-    if isinstance(lim, (str, bytes)) or not hasattr(lim, "__len__") or len(lim) != 2:
-        raise ValueError(f"{name} must be a pair (lo, hi) like (-3, 3), got {lim!r}")
-    lo, hi = _real(lim[0], f"{name}[0]"), _real(lim[1], f"{name}[1]")
-    if not lo < hi:
-        raise ValueError(f"{name} must have {name}[0] < {name}[1], got {(lo, hi)}")
-    return lo, hi
-
-
-def _box(box, name="box"):
-    """box = (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax."""
-    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__") or len(box) != 4:
-        raise ValueError(f"{name} must be (xmin, xmax, ymin, ymax) like (-3, 3, -2, 2.5), got {box!r}")
-    xmin, xmax, ymin, ymax = (_real(v, f"{name}[{i}]") for i, v in enumerate(box))
-    if not xmin < xmax:
-        raise ValueError(f"{name} must have xmin < xmax, got xmin={xmin}, xmax={xmax}")
-    if not ymin < ymax:
-        raise ValueError(f"{name} must have ymin < ymax, got ymin={ymin}, ymax={ymax}")
-    return xmin, xmax, ymin, ymax
-
-
-def _count(v, name, lo=1, hi=None):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number, got {type(v).__name__} ({v!r})")
-    if v < lo or (hi is not None and v > hi):
-        want = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
-        raise ValueError(f"{name} must be {want}, got {v}")
-    return int(v)
-
-
 def _resolution(resolution):
     """resolution -> (nx, ny): one whole number for a square grid or a pair (nx, ny)."""
     if isinstance(resolution, (tuple, list, np.ndarray)):
         if len(resolution) != 2:
             raise ValueError(f"resolution must be a whole number or a pair (nx, ny), got {resolution!r}")
-        return tuple(_count(r, f"resolution[{i}]", 1, MAX_RESOLUTION) for i, r in enumerate(resolution))
-    n = _count(resolution, "resolution", 1, MAX_RESOLUTION)
+        return tuple(_checks.whole(r, f"resolution[{i}]", 1, MAX_RESOLUTION) for i, r in enumerate(resolution))
+    n = _checks.whole(resolution, "resolution", 1, MAX_RESOLUTION)
     return n, n
 
 
@@ -128,8 +88,8 @@ def grid_points(xlim, ylim, resolution):
     ``imshow(img, origin='lower', extent=(*xlim, *ylim))``. Handy to draw level sets of ``o`` on
     the same grid: ``X, Y = np.meshgrid(xs, ys)``.
     """
-    x0, x1 = _interval(xlim, "xlim")
-    y0, y1 = _interval(ylim, "ylim")
+    x0, x1 = _checks.interval(xlim, "xlim")
+    y0, y1 = _checks.interval(ylim, "ylim")
     nx, ny = _resolution(resolution)
     xs = x0 + (np.arange(nx) + 0.5) * ((x1 - x0) / nx)
     ys = y0 + (np.arange(ny) + 0.5) * ((y1 - y0) / ny)
@@ -158,15 +118,6 @@ def _label_rows(codes):
     run_ids = np.empty(len(runs), dtype=np.intp)
     run_ids[order] = np.cumsum(new) - 1
     return np.repeat(run_ids, np.diff(starts, append=N)), int(new.sum())
-
-
-def _pack(bits):
-    """bool (N, H) -> uint64 (N, ceil(H/64)): each row's on/off pattern as 64-bit words."""
-    packed = np.packbits(bits, axis=1)                     # (N, ceil(H/8)) uint8
-    pad = -packed.shape[1] % 8
-    if pad:
-        packed = np.pad(packed, ((0, 0), (0, pad)))
-    return np.ascontiguousarray(packed).view(np.uint64)
 
 
 def region_map(params, xlim, ylim, resolution=200):
@@ -219,6 +170,24 @@ def region_map(params, xlim, ylim, resolution=200):
         packed[i0 * nx:(i0 + r) * nx, :-(-H // 8)] = np.packbits(bits[:r, :nx].reshape(-1, H), axis=1)
     ids, n_regions = _label_rows(packed.view(np.uint64))
     return ids.reshape(ny, nx), n_regions
+
+
+def pattern_edges(patterns):
+    """The tiling's edges on a grid: pixels whose on/off pattern differs from a neighbour's.
+
+    patterns: bool (ny, nx, H), the :func:`activation_pattern` of every grid point (row i, column j)
+    ->  bool (ny, nx), True where the pattern differs from the pixel to the left or below
+
+    Two neighbouring points in different linear regions have different patterns, so the marked
+    pixels trace the region edges (at the grid's resolution).
+    """
+    patterns = np.asarray(patterns, dtype=bool)
+    if patterns.ndim != 3:
+        raise ValueError(f"patterns must be (ny, nx, H) on/off patterns of a grid, got shape {patterns.shape}")
+    edge = np.zeros(patterns.shape[:2], dtype=bool)
+    edge[:, 1:] |= np.any(patterns[:, 1:] != patterns[:, :-1], axis=2)
+    edge[1:] |= np.any(patterns[1:] != patterns[:-1], axis=2)
+    return edge
 
 
 # ----------------------------------------------------------------------------- exact regions
@@ -348,26 +317,7 @@ def _split(P, A, c, tol, min_area):
     return [(np.array(Q), bits) for Q, bits in pieces]
 
 
-def _hull(points):
-    """Convex hull of points (M, 2), counter-clockwise (Andrew's monotone chain)."""
-    pts = sorted(set(map(tuple, np.round(points, 15))))
-    if len(pts) < 3:
-        return np.array(pts)
-
-    def half(seq):
-        h = []
-        for p in seq:
-            while len(h) >= 2 and ((h[-1][0] - h[-2][0]) * (p[1] - h[-2][1])
-                                   - (h[-1][1] - h[-2][1]) * (p[0] - h[-2][0])) <= 0:
-                h.pop()
-            h.append(p)
-        return h
-
-    lower, upper = half(pts), half(pts[::-1])
-    return np.array(lower[:-1] + upper[:-1])
-
-
-def linear_regions(params, box, output_relu=False):
+def linear_regions(params, box):
     """The exact linear regions of a ReLU network with 2-D input inside a box.
 
     params: a network with W1 of shape (N1, 2), any depth and widths
@@ -383,18 +333,15 @@ def linear_regions(params, box, output_relu=False):
     cut it; pieces with an area below ``1e-18`` of the box's are not made (the polygon stays whole
     on its larger side), so rounding never leaves slivers.
 
-    Only the default affine output is supported (``output_relu=False``): the slides' output ReLU
-    would split regions further along the lines ``o_k = 0`` and is not computed here.
+    The output is the default affine one (``fprop(..., output_relu=False)``): the slides' output
+    ReLU would split regions further along the lines ``o_k = 0``.
 
     A network without hidden layers is one region with ``A = W1``, ``c = b1``. The number of
     regions grows quickly with width and depth; the time grows with it (see
     benchmarks/regions_bench.py).
     """
     layers = _layers_2d(params, "linear_regions")
-    xmin, xmax, ymin, ymax = _box(box)
-    if output_relu:
-        raise ValueError("output_relu=True is not supported: linear_regions describes the default "
-                         "affine output o = W_L h + b_L; use output_relu=False")
+    xmin, xmax, ymin, ymax = _checks.box(box)
     box_area = (xmax - xmin) * (ymax - ymin)
     min_area = SLIVER * box_area
     scale = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
@@ -425,28 +372,7 @@ def linear_regions(params, box, output_relu=False):
     area, cen = _areas_centroids(polys)
     regions = [Region(vertices=P, pattern=patterns[r], A=A[r], c=c[r], area=float(area[r]),
                       centroid=cen[r]) for r, P in enumerate(polys)]
-    if len(regions) > 1 and patterns.shape[1]:
-        regions = _merge_same_pattern(regions)
     return regions
-
-
-def _merge_same_pattern(regions):
-    """Merge regions that share a pattern (cannot happen in exact arithmetic: the set of points
-    with a given pattern is convex; rounding could only produce it in degenerate cases)."""
-    ids, n = _label_rows(_pack(np.array([r.pattern for r in regions])))
-    if n == len(regions):
-        return regions
-    merged = []
-    for k in range(n):
-        group = [r for r, i in zip(regions, ids, strict=True) if i == k]
-        if len(group) == 1:
-            merged.append(group[0])
-            continue
-        P = _hull(np.concatenate([r.vertices for r in group]))
-        area, cen = _areas_centroids([P])
-        merged.append(Region(vertices=P, pattern=group[0].pattern, A=group[0].A, c=group[0].c,
-                             area=float(area[0]), centroid=cen[0]))
-    return merged
 
 
 def collapse_linear(params):
@@ -463,177 +389,3 @@ def collapse_linear(params):
         W = np.asarray(params[f"W{l}"], dtype=np.float64)
         A, c = W @ A, W @ c + params[f"b{l}"]
     return {"W1": A, "b1": c}
-
-
-# ----------------------------------------------------------------------------- theory
-
-def arrangement_count(W, b, box):
-    """Number of regions into which the lines ``W[j] · x + b[j] = 0`` cut the box.
-
-    W: (n, 2)   b: (n,)   box: (xmin, xmax, ymin, ymax)   ->   int
-
-    This is the exact region count of a one-hidden-layer ReLU network with these first-layer
-    weights (every cell of the line arrangement has its own on/off pattern). Adding the lines
-    one at a time, each new line adds one region plus one per distinct point where it meets
-    earlier lines inside the box, so
-
-        count = 1 + (lines crossing the box's interior) + Σ_p (m_p − 1)
-
-    over the distinct crossing points p strictly inside the box, m_p the number of lines through
-    p. For lines in general position (no two parallel, no three through one point) every m_p = 2
-    and this is the textbook ``1 + lines + crossings``. Degenerate cases are handled up to a
-    relative tolerance of 1e-9: units with the same line (W, b scaled by any non-zero factor,
-    either sign) count once; a unit with W[j] = 0 has no line; lines that only touch the box
-    (at a corner or along an edge) and crossings on the box's boundary do not count.
-    """
-    xmin, xmax, ymin, ymax = _box(box)
-    W = _checks.as_float_array(W, "W").astype(np.float64)
-    b = _checks.as_float_array(b, "b").astype(np.float64)
-    if W.ndim != 2 or W.shape[1] != 2:
-        raise ValueError(f"W must be (n, 2), one row per line w·x + b = 0; got shape {W.shape}")
-    if b.shape != (W.shape[0],):
-        raise ValueError(f"b has shape {b.shape}; expected ({W.shape[0]},) to match W of shape {W.shape}")
-    size = max(xmax - xmin, ymax - ymin)
-    tol = 1e-9 * max(size, abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    norm = np.hypot(W[:, 0], W[:, 1])
-    keep = norm > 1e-12 * max(1.0, float(norm.max(initial=0.0)))
-    w, c = W[keep] / norm[keep, None], b[keep] / norm[keep]
-    flip = np.where(np.abs(w[:, 0]) > 1e-12, np.sign(w[:, 0]), np.sign(w[:, 1]))
-    w, c = w * flip[:, None], c * flip                       # one canonical (w, c) per line
-    corners = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
-    v = corners @ w.T + c                                   # signed distances of the corners
-    crossing = (v.min(axis=0) < -tol) & (v.max(axis=0) > tol)
-    w, c = w[crossing], c[crossing]
-    distinct = []
-    for j in range(len(w)):
-        if not any(np.abs(w[j] - w[k]).max() < 1e-9 and abs(c[j] - c[k]) < tol for k in distinct):
-            distinct.append(j)
-    w, c = w[distinct], c[distinct]
-    n = len(w)
-    i, j = np.triu_indices(n, k=1)
-    det = w[i, 0] * w[j, 1] - w[i, 1] * w[j, 0]
-    ok = np.abs(det) > 1e-12                                # parallel lines never meet
-    i, j, det = i[ok], j[ok], det[ok]
-    px = (-c[i] * w[j, 1] + c[j] * w[i, 1]) / det
-    py = (-w[i, 0] * c[j] + w[j, 0] * c[i]) / det
-    inside = (px > xmin + tol) & (px < xmax - tol) & (py > ymin + tol) & (py < ymax - tol)
-    i, j, px, py = i[inside], j[inside], px[inside], py[inside]
-    # group crossings at the same point (several lines through it)
-    order = np.argsort(px, kind="stable")
-    parent = list(range(len(order)))
-
-    def root(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a in range(len(order)):
-        for bb in range(a + 1, len(order)):
-            p, q = order[a], order[bb]
-            if px[q] - px[p] >= tol:
-                break
-            if abs(py[q] - py[p]) < tol:
-                parent[root(a)] = root(bb)
-    lines_at = {}
-    for a in range(len(order)):
-        k = order[a]
-        lines_at.setdefault(root(a), set()).update((int(i[k]), int(j[k])))
-    return 1 + n + sum(len(s) - 1 for s in lines_at.values())
-
-
-def max_regions_plane(n):
-    """Most regions n lines can cut the whole plane into: ``1 + n + n(n−1)/2`` (general position).
-
-    = Σ_{j=0}^{2} C(n, j), Zaslavsky's count for an arrangement of n lines in general position;
-    the most regions a one-hidden-layer ReLU network with n units and 2-D input can have.
-    """
-    n = _count(n, "n", lo=0)
-    return 1 + n + n * (n - 1) // 2
-
-
-def _hidden_widths(sizes):
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-        raise ValueError(f"sizes must list layer widths [n0, n1, …, nL, C] as for init_params, got {sizes!r}")
-    return [_count(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
-
-
-def depth_bounds(sizes):
-    """Published bounds on the MAXIMUM number of linear regions of a ReLU architecture.
-
-    sizes: ``[n0, n1, …, nL, C]`` as for ``init_params`` — input dimension n0, hidden widths
-    n1…nL, output width C (the affine output adds no regions, so C does not enter). Returns a
-    dict of ints, each a bound over the whole input space R^{n0} (not a box):
-
-    ``'pascanu2013'``   lower bound, Pascanu, Montúfar & Bengio, "On the number of response
-                        regions of deep feed forward networks with piece-wise linear
-                        activations" (2013; ICLR 2014): (∏_{l<L} ⌊n_l/n0⌋) · Σ_{j=0}^{n0} C(n_L, j)
-    ``'montufar2014'``  lower bound, Montúfar, Pascanu, Cho & Bengio, "On the number of linear
-                        regions of deep neural networks" (NeurIPS 2014, Thm 4 and Cor. 5):
-                        (∏_{l<L} ⌊n_l/n0⌋^{n0}) · Σ_{j=0}^{n0} C(n_L, j)
-    ``'upper_product'`` upper bound, each layer at most multiplying the count by the regions of
-                        its hyperplane arrangement in an n0-dimensional space (Montúfar 2017,
-                        "Notes on the number of linear regions of deep neural networks"; Raghu
-                        et al. 2017): ∏_{l=1}^{L} Σ_{j=0}^{min(n0, n_l)} C(n_l, j)
-    ``'serra2018'``     the tighter upper bound of Serra, Tjandraatmadja & Ramalingam, "Bounding
-                        and counting linear regions of deep neural networks" (ICML 2018, Thm 1):
-                        Σ_{(j_1..j_L) ∈ J} ∏_l C(n_l, j_l), J = {0 ≤ j_l ≤ min(n0, n_1 − j_1, …,
-                        n_{l−1} − j_{l−1}, n_l)} (a narrow layer limits what later layers can add)
-    ``'lower'``, ``'upper'``  the best of the above: montufar2014 and serra2018.
-
-    The lower bounds are constructions (some weights reach that many regions) that need every
-    hidden n_l ≥ n0; when a layer is narrower they are reported as 1 (trivially true). A
-    network without hidden layers has exactly 1 region. Random networks have far fewer regions
-    than the maximum: see :func:`hanin_rolnick_typical`.
-    """
-    widths = _hidden_widths(sizes)
-    n0, hidden = widths[0], widths[1:-1]
-    if not hidden:
-        return dict(pascanu2013=1, montufar2014=1, upper_product=1, serra2018=1, lower=1, upper=1)
-    last = sum(math.comb(hidden[-1], j) for j in range(n0 + 1))
-    if all(n >= n0 for n in hidden):
-        pascanu = math.prod(n // n0 for n in hidden[:-1]) * last
-        montufar = math.prod((n // n0) ** n0 for n in hidden[:-1]) * last
-    else:
-        pascanu = montufar = 1
-    product = math.prod(sum(math.comb(n, j) for j in range(min(n0, n) + 1)) for n in hidden)
-    # Serra et al.: dynamic programme over d = min(n0, n_1 − j_1, …), the dimension still available
-    ways = {n0: 1}
-    for n in hidden:
-        nxt = {}
-        for d, count in ways.items():
-            for j in range(min(d, n) + 1):
-                key = min(d, n - j)
-                nxt[key] = nxt.get(key, 0) + count * math.comb(n, j)
-        ways = nxt
-    serra = sum(ways.values())
-    return dict(pascanu2013=pascanu, montufar2014=montufar, upper_product=product, serra2018=serra,
-                lower=max(pascanu, montufar), upper=min(product, serra))
-
-
-def hanin_rolnick_typical(n_neurons, area=1.0, n_in=2, const=1.0):
-    """Order-of-growth estimate of the number of regions of a RANDOMLY INITIALISED ReLU network.
-
-    n_neurons: total number of hidden ReLUs N (all layers)   area: volume of the input region
-    (for 2-D input, the box's area)   ->   ``const · N^{n_in} / n_in! · area``   (a float)
-
-    Hanin & Rolnick, "Deep ReLU networks have surprisingly few activation patterns" (NeurIPS
-    2019), prove that at initialisation (weights and biases drawn with bounded densities, as in
-    the usual schemes) the expected number of activation regions meeting a cube K, per unit
-    volume, is at most of the form ``(T · N)^{n_in} / n_in!``, with T a constant set by the
-    weight and bias distributions (their C_grad, C_bias) — growing like the number of neurons to
-    the input dimension and, unlike the maximum (:func:`depth_bounds`), not exponentially with
-    depth; they observe it is close to tight, also during training. (Their ICML 2019 paper,
-    "Complexity of linear regions in deep networks", shows the 1-D version: regions along a line
-    grow linearly in N.)
-
-    This function is only that order of growth: ``const`` stands for T^{n_in} and is NOT derived
-    here — the default 1 is arbitrary. Fit it to one measured count (``const = count /
-    hanin_rolnick_typical(N, area)``) and compare the growth in N and the (lack of) growth in
-    depth at fixed N. Boundary effects of a small box (regions cut by its edges) are ignored.
-    """
-    N = _count(n_neurons, "n_neurons", lo=0)
-    n_in = _count(n_in, "n_in", lo=1)
-    area = _checks.positive(area, "area")
-    const = _checks.positive(const, "const")
-    return const * N ** n_in / math.factorial(n_in) * area

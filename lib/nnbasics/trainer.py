@@ -25,15 +25,18 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from .data import train_val_split
+from . import _checks
+from .data import DATASETS, digits_split, train_val_split
 from .losses import softmax_loss
-from .network import bprop, fprop, init_params
+from .network import bprop, count_params, fprop, init_params
 from .optim import SGD, Momentum, iterate_minibatches
 
-__all__ = ["Trainer", "Snapshot", "SearchResult", "grid_search", "accuracy", "evaluate"]
+__all__ = ["Trainer", "Snapshot", "SearchResult", "grid_search", "accuracy", "evaluate", "digits_model",
+           "toy_model"]
 
 OPTIMIZERS = ("sgd", "momentum")
 
@@ -90,30 +93,40 @@ class Trainer:
     def __init__(self, X, y, hidden=(16, 16), n_classes=None, optimizer="momentum", lr=0.1, mu=0.9,
                  batch_size=32, seed=0, val_fraction=0.2, X_val=None, y_val=None, params=None,
                  record_every=5, max_snapshots=400, explode=20.0):
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.int64)
-        if X.ndim != 2 or y.shape != (len(X),):
-            raise ValueError(f"X must be (N, D) and y (N,); got X {X.shape} and y {y.shape}")
-        if len(y) == 0:
+        X = _checks.as_float_array(X, "X").astype(np.float64, copy=False)
+        if X.ndim != 2:
+            raise ValueError(f"X must be (N, D), one row per example; got shape {X.shape}")
+        if len(X) == 0:
             raise ValueError("there are no training examples (X is empty)")
+        if n_classes is not None:
+            n_classes = _checks.whole(n_classes, "n_classes", lo=2)
+        # labels: whole numbers 0..C-1 (a fractional label is an error, never silently truncated)
+        y = _checks.labels(y, "y", len(X), n_classes or np.iinfo(np.int64).max)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("give both X_val and y_val, or neither")
+        if X_val is not None:
+            X_val = _checks.as_float_array(X_val, "X_val").astype(np.float64, copy=False).reshape(-1, X.shape[1])
+            y_val = _checks.labels(y_val, "y_val", len(X_val), n_classes or np.iinfo(np.int64).max)
+        val_fraction = _checks.real(val_fraction, "val_fraction")
+        if not 0 <= val_fraction < 1:
+            raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
         if X_val is None and val_fraction > 0 and len(y) >= 10:
             X, y, X_val, y_val = train_val_split(X, y, val_fraction, seed=seed)
         if X_val is None:
             X_val, y_val = np.zeros((0, X.shape[1])), np.zeros(0, dtype=np.int64)
         self.X, self.y = X, y
-        self.X_val, self.y_val = np.asarray(X_val, dtype=np.float64), np.asarray(y_val, dtype=np.int64)
+        self.X_val, self.y_val = X_val, y_val
         labels = np.concatenate([self.y, self.y_val])
-        self.n_classes = int(n_classes) if n_classes is not None else int(labels.max()) + 1
-        if labels.max() >= self.n_classes:
-            raise ValueError(f"labels go up to {labels.max()} but n_classes is {self.n_classes}")
-        self.sizes = [X.shape[1], *[int(h) for h in hidden], self.n_classes]
+        self.n_classes = n_classes if n_classes is not None else max(int(labels.max()) + 1, 2)
+        self.sizes = [X.shape[1], *[_checks.whole(h, f"hidden[{i}]", lo=1) for i, h in enumerate(hidden)],
+                      self.n_classes]
         self.seed = seed
         self.params = copy.deepcopy(params) if params is not None else init_params(self.sizes, seed=seed)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
         self.optimizer_name = optimizer
         self.optimizer = SGD(lr) if optimizer == "sgd" else Momentum(lr, mu)
-        self.batch_size = int(batch_size)
+        self.batch_size = _checks.whole(batch_size, "batch_size", lo=1)
         self._rng = np.random.default_rng([seed, 1])   # the mini-batch order
         self._batches = iter(())
         self.step = 0
@@ -241,11 +254,11 @@ class Trainer:
     def configure(self, lr=None, mu=None, batch_size=None):
         """Change η, μ or the batch size from the next step on (θ and Δ are kept)."""
         if lr is not None:
-            self.optimizer.lr = float(lr)
+            self.optimizer.lr = _checks.positive(lr, "lr (the learning rate η)")
         if mu is not None and isinstance(self.optimizer, Momentum):
-            self.optimizer.mu = float(mu)
-        if batch_size is not None and int(batch_size) != self.batch_size:
-            self.batch_size = int(batch_size)
+            self.optimizer.mu = _checks.fraction(mu, "mu (the momentum μ)")
+        if batch_size is not None and batch_size != self.batch_size:
+            self.batch_size = _checks.whole(batch_size, "batch_size", lo=1)
             self._batches = iter(())                   # start a new epoch with the new size
 
     def __repr__(self):
@@ -297,8 +310,34 @@ def grid_search(X_train, y_train, X_val, y_val, widths=(16, 64), depths=(1, 2), 
             i += 1
             if on_result is not None:
                 on_result(i, n, w, d, val[a, b])
-    # best validation accuracy; among ties, the fewest parameters
-    order = sorted(((-val[a, b], d * w * w + w, w, d) for a, d in enumerate(depths)
+    # best validation accuracy; among ties, the fewest parameters |θ|
+    order = sorted(((-val[a, b], count_params(trainers[(w, d)].params), w, d) for a, d in enumerate(depths)
                     for b, w in enumerate(widths)))
     best = (order[0][2], order[0][3])
     return SearchResult(widths, depths, val, train, best, time.perf_counter() - t0, trainers)
+
+
+@lru_cache(maxsize=8)
+def digits_model(width=32, depth=2, seed=0, epochs=30):
+    """A digits network ``[64, width × depth, 10]`` trained with momentum on the training part of
+    :func:`nnbasics.data.digits_split` (validated on its validation part): a :class:`Trainer`.
+
+    Cached: the same arguments give the same (already trained) Trainer.
+    """
+    X_train, y_train, X_val, y_val, _, _ = digits_split(seed)
+    tr = Trainer(X_train, y_train, hidden=[width] * depth, optimizer="momentum", lr=0.05, batch_size=32,
+                 seed=seed, X_val=X_val, y_val=y_val, record_every=50)
+    tr.fit(epochs)
+    return tr
+
+
+@lru_cache(maxsize=8)
+def toy_model(dataset, width, depth, seed=0, steps=1500):
+    """A network ``[2, width × depth, C]`` trained with momentum for ``steps`` steps on a 2-D data
+    set of :data:`nnbasics.data.DATASETS` (its defaults, that seed): ``(trainer, X, y)``. Cached."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+    X, y = DATASETS[dataset](seed=seed)
+    tr = Trainer(X, y, hidden=[width] * depth, optimizer="momentum", lr=0.1, seed=seed, record_every=100)
+    tr.run(steps)
+    return tr, X, y
