@@ -1,6 +1,4 @@
 """nnbasics.plots: the pictures are drawn from the right numbers and update in place."""
-import hashlib
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,6 +9,7 @@ from matplotlib.colors import to_rgba  # noqa: E402
 
 import nnbasics as nb  # noqa: E402
 from nnbasics import plots  # noqa: E402
+from nnbasics.apps.probe import figure_digest as _digest  # noqa: E402
 from nnbasics.regions import linear_regions  # noqa: E402
 
 BOX = (-3.0, 3.0, -2.0, 2.5)
@@ -21,11 +20,6 @@ def ax():
     fig, ax = plt.subplots()
     yield ax
     plt.close(fig)
-
-
-def _digest(fig):
-    fig.canvas.draw()
-    return hashlib.sha1(np.asarray(fig.canvas.buffer_rgba()).tobytes()).hexdigest()
 
 
 # -- NetworkDiagram -------------------------------------------------------------------------------
@@ -82,18 +76,6 @@ def test_diagram_updates_in_place_and_accepts_gradients(ax):
         d.update(params, node_values=[np.zeros(2)])
 
 
-def test_draw_network_in_one_call(ax):
-    params = nb.init_params([3, 5, 2], seed=4)
-    x = np.array([0.3, -0.2, 1.0])
-    d = plots.draw_network(ax, params, x, probs=True)
-    o, cache = nb.fprop(params, x)
-    shown = [float(t.get_text()) for t in d.value_texts]
-    np.testing.assert_allclose(shown, np.concatenate([x, cache["h1"], o, nb.softmax(o)]), atol=0.006)
-    assert d.labels == ["x", "h^1", "o", "p(c|x)"]
-    with pytest.raises(ValueError, match="W1"):
-        plots.draw_network(ax, {})
-
-
 def test_layer_labels_are_the_slides():
     assert plots.layer_labels(3, probs=True) == ["x", "h^1", "h^2", "o", "p(c|x)"]
 
@@ -126,13 +108,13 @@ def test_level_segments_of_one_affine_region_are_straight_lines_across_it():
     assert plots.level_segments([], [], [0.0])[0].shape == (0, 2, 2)
 
 
-def test_region_edges_one_segment_per_polygon_side():
+def test_region_plot_draws_one_segment_per_polygon_side(ax):
     params = nb.init_params([2, 5, 1], seed=0)
     regions = linear_regions(params, BOX)
-    segs = plots.region_edges([r.vertices for r in regions])
-    assert segs.shape == (sum(len(r.vertices) for r in regions), 2, 2)
-    path = plots.segments_path(segs)
-    assert len(path.vertices) == 2 * len(segs)
+    tiling = plots.RegionPlot(ax, BOX[:2], BOX[2:], fill="polygons").update(params, regions=regions)
+    (path,) = tiling.edges_lc.get_paths()                  # one compound path: move-to, line-to per side
+    assert len(path.vertices) == 2 * sum(len(r.vertices) for r in regions)
+    assert len(plots.segments_path(np.zeros((3, 2, 2))).vertices) == 6
 
 
 def test_pattern_colours_depend_only_on_the_pattern():
