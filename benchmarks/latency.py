@@ -39,7 +39,7 @@ def measure_app(cls, moves=60):
     app = cls()
     per_control, all_times = {}, []
     try:
-        for name, control in app.controls().items():
+        for name, control in app.control_widgets().items():
             if not is_slider(control):
                 continue
             times = []

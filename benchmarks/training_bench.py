@@ -28,8 +28,8 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from nnbasics.apps.interpretation import ActivationMapApp, CodesApp, FeatureDetectorApp, digits_split  # noqa: E402
-from nnbasics.apps.training import LossSurfaceApp, TrainingApp  # noqa: E402
+from nnbasics.apps import ActivationMapApp, CodesApp, FeatureDetectorApp, LossSurfaceApp, TrainingApp  # noqa: E402
+from nnbasics.data import digits_split  # noqa: E402
 from nnbasics.trainer import grid_search  # noqa: E402
 
 GOAL_REDRAWS = 10.0
@@ -101,7 +101,7 @@ def bench_latency(moves=60):
         app = cls()
         try:
             per, wall, cpu = {}, [], []
-            for name, control in app.controls().items():
+            for name, control in app.control_widgets().items():
                 if not is_slider(control):
                     continue
                 start = control.value

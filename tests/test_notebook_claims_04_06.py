@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import nnbasics as nb
-from nnbasics.apps.gradcheck_lab import EPS_GRID, step_size_errors
+from nnbasics.problems import EPS_GRID, step_size_errors
 
 
 def run_timing(code):

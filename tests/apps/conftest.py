@@ -46,7 +46,7 @@ def make_module_app():
 
 
 def _sweep(app, name, n=9):
-    control = app.controls()[name]
+    control = app.control_widgets()[name]
     for v in sweep_values(control, n=n):
         control.value = v
         assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"

@@ -27,14 +27,14 @@ def app(request):
 def test_built_without_error_and_finite(app):
     assert app.last_error is None, f"{type(app).__name__}() failed: {app.last_error!r}"
     assert drawn_nonfinite(app.fig) == []
-    assert app.controls(), "an app has at least one control"
-    for name, control in app.controls().items():
+    assert app.control_widgets(), "an app has at least one control"
+    for name, control in app.control_widgets().items():
         assert getattr(control, "description", ""), f"control {name!r} has no description"
 
 
 def test_every_control_swept_raises_nothing_draws_finite_and_changes_picture(app):
     figures_before = len(plt.get_fignums())
-    for name, control in app.controls().items():
+    for name, control in app.control_widgets().items():
         values = sweep_values(control)
         if not values:
             continue
@@ -51,7 +51,7 @@ def test_every_control_swept_raises_nothing_draws_finite_and_changes_picture(app
 
 def test_state_round_trips(app, make_app):
     # move every control off its default first, so the round trip is not trivially the defaults
-    for control in app.controls().values():
+    for control in app.control_widgets().values():
         values = sweep_values(control, n=5)
         if len(values) > 1:
             control.value = values[len(values) // 2] if values[len(values) // 2] != control.value \

@@ -2,31 +2,11 @@
 import numpy as np
 import pytest
 
-import nnbasics as nb
-from nnbasics.apps.interpretation import (
-    ActivationMapApp,
-    CodesApp,
-    FeatureDetectorApp,
-    confusion_matrix,
-    digits_model,
-    digits_split,
-    hidden_activations,
-    shared_units,
-    unit_codes,
-)
+from nnbasics.apps import ActivationMapApp, CodesApp, FeatureDetectorApp
 from nnbasics.apps.probe import drawn_nonfinite
-from nnbasics.trainer import accuracy, grid_search
-
-
-def test_digits_split_is_disjoint_stratified_and_fixed():
-    X_train, y_train, X_val, y_val, X_test, y_test = digits_split(0)
-    assert len(y_train) + len(y_val) + len(y_test) == 1797
-    assert abs(len(y_test) / 1797 - 0.2) < 0.01
-    for part in (y_train, y_val, y_test):
-        assert set(np.unique(part)) == set(range(10))
-    rows = {r.tobytes() for r in X_test}
-    assert not any(r.tobytes() in rows for r in X_train[:200])    # digits rows do repeat rarely; spot check
-    assert digits_split(0)[0] is X_train                           # cached: the same split everywhere
+from nnbasics.data import digits_split
+from nnbasics.interpret import hidden_activations
+from nnbasics.trainer import accuracy, digits_model, grid_search
 
 
 def test_digits_model_reaches_95_percent_on_the_held_out_test_set():
@@ -42,20 +22,6 @@ def test_small_search_then_test_accuracy_of_the_chosen_model():
     assert res.val_acc.max() >= 0.93
     chosen = res.trainers[(w, d)]
     assert accuracy(chosen.params, X_test, y_test) >= 0.93
-
-
-def test_unit_codes_and_sharing_by_hand():
-    H = np.array([[1.0, 0, 2], [0.5, 0, 0], [0, 3, 1], [0, 1, 1]])
-    y = np.array([0, 0, 1, 1])
-    frac, code = unit_codes(H, y, 2, threshold=0.5)
-    np.testing.assert_array_equal(frac, [[1, 0, 0.5], [0, 1, 1]])
-    np.testing.assert_array_equal(code, [[True, False, False], [False, True, True]])
-    np.testing.assert_array_equal(shared_units(code), [[1, 0], [0, 2]])
-
-
-def test_confusion_matrix_rows_are_the_truth():
-    M = confusion_matrix([0, 0, 1, 2], [0, 1, 1, 1], 3)
-    np.testing.assert_array_equal(M, [[1, 1, 0], [0, 1, 0], [0, 1, 0]])
 
 
 def test_codes_are_distributed_and_shared_across_digit_classes():
@@ -123,12 +89,3 @@ def test_apps_state_keeps_the_network_settings():
         again.close()
     finally:
         app.close()
-
-
-def test_hidden_activations_are_the_forward_cache():
-    p = nb.init_params([3, 4, 5, 2], seed=0)
-    X = np.random.default_rng(0).standard_normal((6, 3))
-    H = hidden_activations(p, X)
-    _, cache = nb.fprop(p, X)
-    assert len(H) == 2 and H[0].shape == (6, 4) and H[1].shape == (6, 5)
-    np.testing.assert_array_equal(H[1], cache["h2"])

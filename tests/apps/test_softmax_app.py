@@ -65,10 +65,3 @@ def test_every_control_swept_formula_matches_numerical(app, sweep, name):
             np.testing.assert_allclose(num, g, atol=1e-6)
         seen.add(tuple(np.round(np.r_[app.bars.heights(), g, _heights(app.o_bars)], 9)))
     assert len(seen) > 1, f"moving {name} never changed the bars"
-
-
-def test_state_round_trip(app, make_app):
-    app.set_state(o1=-2.0, o2=4.5, o3=0.3, logit_scale=100, true_class=2, output_relu=True)
-    again = make_app(SoftmaxApp, **app.state())
-    assert again.state() == app.state()
-    np.testing.assert_array_equal(again.bars.heights(), app.bars.heights())

@@ -9,18 +9,9 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 
 import nnbasics as nb
+from nnbasics.apps import LossSurfaceApp, TrainingApp
 from nnbasics.apps.probe import drawn_nonfinite, figure_digest, sweep_values
-from nnbasics.apps.training import (
-    LossSurfaceApp,
-    TrainingApp,
-    decision_rgb,
-    flatten,
-    full_batch_paths,
-    loss_on_plane,
-    path_plane,
-    rgba8,
-    unflatten,
-)
+from nnbasics.plots import decision_rgb, rgba8
 
 
 def play(app, ticks):
@@ -62,25 +53,22 @@ def test_step_and_reset_buttons(app):
         np.testing.assert_array_equal(app.trainers[0].params[k], v)
 
 
-def test_a_diverging_learning_rate_stops_playing_with_a_message_and_draws_nothing_nan():
-    app = TrainingApp(lr=10 ** 1.5)
-    try:
-        play(app, 20)
-        assert app.play.playing is False
-        assert app.last_error is None
-        assert app.diverged and "diverged" in app.message.value and "Lower" in app.diverged
-        assert app.panels[0].warning.get_visible()
-        assert drawn_nonfinite(app.fig) == []
-        step = app.step
-        play(app, 3)                                       # pressing play again does nothing
-        assert app.step == step and app.play.playing is False
-        app.lr.value = 0.05
-        app.reset_button.click()
-        play(app, 3)
-        assert app.diverged is None and app.step > 0
-        assert not app.panels[0].warning.get_visible()
-    finally:
-        app.close()
+def test_a_diverging_learning_rate_stops_playing_with_a_message_and_draws_nothing_nan(make_app):
+    app = make_app(TrainingApp, lr=10 ** 1.5)
+    play(app, 20)
+    assert app.play.playing is False
+    assert app.last_error is None
+    assert app.diverged and "diverged" in app.message.value and "Lower" in app.diverged
+    assert app.panels[0].warning.get_visible()
+    assert drawn_nonfinite(app.fig) == []
+    step = app.step
+    play(app, 3)                                           # pressing play again does nothing
+    assert app.step == step and app.play.playing is False
+    app.lr.value = 0.05
+    app.reset_button.click()
+    play(app, 3)
+    assert app.diverged is None and app.step > 0
+    assert not app.panels[0].warning.get_visible()
 
 
 def test_scrubbing_shows_exactly_the_stored_snapshot(app):
@@ -112,30 +100,27 @@ def _click(app, x1, x2, button=1):
 
 
 def test_clicked_points_become_training_data(make_app):
-    app = TrainingApp(dataset="own", n_classes=2)
-    try:
-        assert app.trainers == [] and "click" in app.panels[0].empty.get_text()
-        play(app, 2)                                       # nothing to train: no crash, stops
-        assert app.last_error is None
-        app.click_class.value = 0
-        _click(app, -0.6, 0.5)
-        _click(app, -0.5, -0.4)
-        app.click_class.value = 1
-        _click(app, 0.7, 0.1)
-        assert app.last_error is None
-        assert len(app.points) == 3
-        np.testing.assert_allclose(app.points[0][:2], [-0.6, 0.5], atol=0.02)
-        assert [p[2] for p in app.points] == [0, 0, 1]
-        tr = app.trainers[0]
-        assert tr.X.shape == (3, 2) and tr.y.tolist() == [0, 0, 1]
-        play(app, 20)
-        assert app.trainers[0].history["train_acc"][-1] == 1.0
-        assert drawn_nonfinite(app.fig) == []
-        state = app.state()
-        app.clear_button.click()
-        assert app.points == [] and app.trainers == []
-    finally:
-        app.close()
+    app = make_app(TrainingApp, dataset="own", n_classes=2)
+    assert app.trainers == [] and "click" in app.panels[0].empty.get_text()
+    play(app, 2)                                           # nothing to train: no crash, stops
+    assert app.last_error is None
+    app.click_class.value = 0
+    _click(app, -0.6, 0.5)
+    _click(app, -0.5, -0.4)
+    app.click_class.value = 1
+    _click(app, 0.7, 0.1)
+    assert app.last_error is None
+    assert len(app.points) == 3
+    np.testing.assert_allclose(app.points[0][:2], [-0.6, 0.5], atol=0.02)
+    assert [p[2] for p in app.points] == [0, 0, 1]
+    tr = app.trainers[0]
+    assert tr.X.shape == (3, 2) and tr.y.tolist() == [0, 0, 1]
+    play(app, 20)
+    assert app.trainers[0].history["train_acc"][-1] == 1.0
+    assert drawn_nonfinite(app.fig) == []
+    state = app.state()
+    app.clear_button.click()
+    assert app.points == [] and app.trainers == []
     again = make_app(TrainingApp, **state)
     assert again.state() == state
     assert len(again.trainers[0].y) == 3
@@ -164,37 +149,31 @@ def test_state_round_trips_with_training_and_scrubbing(app, make_app):
     assert figure_digest(again.fig) == figure_digest(app.fig)
 
 
-def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan():
-    app = TrainingApp(optimizer="both", tiling=True, width=4, depth=2)
-    try:
-        play(app, 3)
-        for name in ("lr", "momentum", "batch_size", "width", "depth"):
-            control = getattr(app, name)
-            for v in sweep_values(control, n=3):
-                control.value = v
-                assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
-            play(app, 1)
-            assert app.last_error is None, f"{name} then a tick: {app.last_error!r}"
-            assert drawn_nonfinite(app.fig) == [], name
-    finally:
-        app.close()
+def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan(make_app):
+    app = make_app(TrainingApp, optimizer="both", tiling=True, width=4, depth=2)
+    play(app, 3)
+    for name in ("lr", "momentum", "batch_size", "width", "depth"):
+        control = getattr(app, name)
+        for v in sweep_values(control, n=3):
+            control.value = v
+            assert app.last_error is None, f"{name}={v!r}: {app.last_error!r}"
+        play(app, 1)
+        assert app.last_error is None, f"{name} then a tick: {app.last_error!r}"
+        assert drawn_nonfinite(app.fig) == [], name
 
 
-def test_exact_tiling_for_small_nets_grid_tiling_for_big_ones():
-    app = TrainingApp(width=6, depth=2, tiling=True)
-    try:
-        play(app, 2)
-        assert app.panels[0].edges.get_visible() and len(app.panels[0].edges.get_segments()) >= app.n_regions > 1
-        app.width.value = 16
-        assert app.panels[0].edge_image.get_visible() and not app.panels[0].edges.get_visible()
-        assert np.asarray(app.panels[0].edge_image.get_array())[..., 3].max() > 0
-    finally:
-        app.close()
+def test_exact_tiling_for_small_nets_grid_tiling_for_big_ones(make_app):
+    app = make_app(TrainingApp, width=6, depth=2, tiling=True)
+    play(app, 2)
+    assert app.panels[0].edges.get_visible() and len(app.panels[0].edges.get_segments()) >= app.n_regions > 1
+    app.width.value = 16
+    assert app.panels[0].edge_image.get_visible() and not app.panels[0].edges.get_visible()
+    assert np.asarray(app.panels[0].edge_image.get_array())[..., 3].max() > 0
 
 
-def test_rebuilding_the_app_makes_no_extra_figure():
+def test_rebuilding_the_app_makes_no_extra_figure(make_app):
     before = len(plt.get_fignums())
-    a = TrainingApp()
+    a = make_app(TrainingApp)
     play(a, 3)
     a.optimizer.value = "both"
     assert len(plt.get_fignums()) == before + 1
@@ -202,57 +181,15 @@ def test_rebuilding_the_app_makes_no_extra_figure():
     assert len(plt.get_fignums()) == before
 
 
-# -- the loss surface ------------------------------------------------------------------------------
+# -- the loss surface (its maths: tests/test_landscape.py) ----------------------------------------
 
-def test_full_batch_paths_follow_the_library_optimisers():
-    X, y = nb.make_gaussians(n_per_class=10, noise=0.6)
-    p0 = nb.init_params([2, 5, 3], seed=1)
-    thetas, losses = full_batch_paths(p0, X, y, lr=0.1, mus=[0.0, 0.9], steps=6)
-    for k, opt in enumerate([nb.SGD(0.1), nb.Momentum(0.1, 0.9)]):
-        p = {n: v.copy() for n, v in p0.items()}
-        for t in range(6):
-            o, cache = nb.fprop(p, X)
-            L, do = nb.softmax_loss(o, y)
-            assert losses[k, t] == pytest.approx(L, abs=1e-12)
-            np.testing.assert_allclose(thetas[k, t], flatten(p), atol=1e-12)
-            opt.step(p, nb.bprop(do, cache, p))
-        np.testing.assert_allclose(thetas[k, 6], flatten(p), atol=1e-12)
-
-
-def test_path_plane_is_orthonormal_and_holds_the_momentum_end():
-    rng = np.random.default_rng(0)
-    a = np.cumsum(rng.standard_normal((20, 9)), axis=0)
-    b = np.cumsum(rng.standard_normal((20, 9)), axis=0)
-    a -= a[0]
-    b -= b[0]
-    e1, e2, scale, held = path_plane(a, b)
-    assert abs(e1 @ e2) < 1e-12 and np.isclose(e1 @ e1, 1) and np.isclose(e2 @ e2, 1)
-    np.testing.assert_allclose((a[-1] @ np.stack([e1, e2], 1)) / scale, [1, 0], atol=1e-12)
-    assert 0 < held <= 1
-
-
-def test_loss_on_plane_matches_the_network_loss():
-    X, y = nb.make_gaussians(n_per_class=10, noise=0.6)
-    p0 = nb.init_params([2, 5, 3], seed=1)
-    rng = np.random.default_rng(2)
-    e1, e2 = rng.standard_normal((2, len(flatten(p0))))
-    grid = loss_on_plane(p0, e1, e2, np.array([0.0, 0.3]), np.array([-0.2, 0.0, 0.1]), X, y)
-    assert grid.shape == (3, 2)
-    p = unflatten(flatten(p0) + 0.3 * e1 - 0.2 * e2, p0)
-    assert grid[0, 1] == pytest.approx(nb.softmax_loss(nb.fprop(p, X)[0], y)[0], abs=1e-12)
-    assert grid[1, 0] == pytest.approx(nb.softmax_loss(nb.fprop(p0, X)[0], y)[0], abs=1e-12)
-
-
-def test_loss_surface_app_momentum_gets_lower_and_large_lr_draws_nothing_nan():
-    app = LossSurfaceApp()
-    try:
-        assert app.last_error is None
-        assert app.final["momentum"] < app.final["sgd"]
-        np.testing.assert_allclose(app.coords["momentum"][-1], [1, 0], atol=1e-9)
-        np.testing.assert_allclose(app.coords["sgd"][0], [0, 0], atol=1e-12)
-        app.lr.value = 1.0
-        app.momentum.value = 0.95
-        app.steps.value = 200
-        assert app.last_error is None and drawn_nonfinite(app.fig) == []
-    finally:
-        app.close()
+def test_loss_surface_app_momentum_gets_lower_and_large_lr_draws_nothing_nan(make_app):
+    app = make_app(LossSurfaceApp)
+    assert app.last_error is None
+    assert app.final["momentum"] < app.final["sgd"]
+    np.testing.assert_allclose(app.coords["momentum"][-1], [1, 0], atol=1e-9)
+    np.testing.assert_allclose(app.coords["sgd"][0], [0, 0], atol=1e-12)
+    app.lr.value = 1.0
+    app.momentum.value = 0.95
+    app.steps.value = 200
+    assert app.last_error is None and drawn_nonfinite(app.fig) == []

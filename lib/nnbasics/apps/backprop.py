@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, losses, network
-from ..plots import NetworkDiagram
+from ..plots import WIDE, NetworkDiagram
 from .base import App
 
 __all__ = ["BackpropApp", "backprop_steps"]
@@ -70,18 +70,20 @@ class BackpropApp(App):
     """
 
     SIZES = [2, 4, 4, 3]
+    controls = ("step", "example", "activation")
 
     def __init__(self, step=1, example=12, activation="relu"):
+        super().__init__()
         self.X, self.y = data.make_spiral(n_per_class=8, n_classes=3, noise=0.2, seed=2)
         self.params = network.init_params(self.SIZES, seed=21)   # most units on, one off per layer
         self.L = len(self.SIZES) - 1
         self.step = widgets.IntSlider(value=step, min=0, max=self.L, step=1, description="BPROP step",
-                                      style={"description_width": "initial"}, layout=widgets.Layout(width="360px"))
+                                      style=WIDE, layout=widgets.Layout(width="360px"))
         self.example = widgets.IntSlider(value=example, min=0, max=len(self.X) - 1, step=1,
-                                         description="example n", style={"description_width": "initial"},
+                                         description="example n", style=WIDE,
                                          layout=widgets.Layout(width="360px"))
         self.activation = widgets.Dropdown(value=activation, options=["relu", "tanh"], description="non-linearity",
-                                           style={"description_width": "initial"},
+                                           style=WIDE,
                                            layout=widgets.Layout(width="220px"))
         self.fig, self.ax = self.new_figure(figsize=(9.0, 4.6))
         self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)

@@ -1,17 +1,32 @@
-"""The pattern every interactive demo follows (DESIGN.md, "Widget apps").
+"""The contract every interactive demo follows (docs/ARCHITECTURE.md, "The App contract").
 
-An app is a plain class. Its controls are attributes named like its constructor's keywords
-(``ReluTilingApp(width=8)`` has ``app.width``, an ipywidgets slider), so
+An app is a plain class that declares what a user can change and what is fixed:
 
-    app.state()            -> {'width': 8, 'depth': 2, ...}
-    ReluTilingApp(**state) -> the same scene again (a lecturer prepares it before class)
+    class MyApp(App):
+        controls = ("a",)                    # attributes that are widgets a user moves
+        settings = ("n",)                    # constructor arguments fixed for the app's life
+
+        def __init__(self, a=1.0, n=50):
+            super().__init__(n=int(n))       # bookkeeping; stores self.n
+            self.a = widgets.FloatSlider(value=a, min=0, max=2, description="a")
+            self.fig, self.ax = self.new_figure(figsize=(6, 4))
+            self.line, = self.ax.plot(np.arange(self.n), np.zeros(self.n))
+            self.freeze_background([self.line])   # optional: only the line moves
+            self.start()                     # wires the controls, draws once, lays out
+
+        def update(self, change=None):       # redraws from the controls' values
+            self.line.set_ydata(self.a.value * np.arange(self.n))
+
+so that ``app.state()`` is ``{'a': …, 'n': …}`` and ``MyApp(**app.state())`` rebuilds the same
+scene (a lecturer prepares it before class). ``with app.hold(): …`` changes several controls
+and redraws once at the end.
 
 The figure is built once, inside ``plt.ioff()``; a control's callback changes artists
-(``set_data``, ``set_array``, ``set_text``) and calls ``fig.canvas.draw_idle()``. With
+(``set_data``, ``set_array``, ``set_text``) and the app asks for one redraw. With
 ``%matplotlib widget`` the canvas is an ipympl widget; under Agg (tests, benchmarks) the same
-code runs headless and ``draw_idle`` draws at once, so a test can set ``app.width.value = 9``
-and look at the artists. An exception inside a callback is shown in the app's status line,
-not lost in the kernel log. Re-running a cell closes the figure the previous run made there.
+code runs headless and ``draw_idle`` draws at once, so a test can set ``app.a.value = 2`` and
+look at the artists. An exception inside a callback is shown in the app's status line, not
+lost in the kernel log. Re-running a cell closes the figure the previous run made there.
 
 One redraw per callback: only :meth:`App._run` asks for one (not pyplot's auto-draw whenever
 an artist changes, nor its ``draw_all`` after each widget message). Under ipympl, ``draw_idle``
@@ -21,22 +36,10 @@ tick sends at most one picture, of the fully updated figure. Fast redraws:
 figure (Agg, ipympl, ``savefig``) then pastes the cached pixels of the rest (titles, ticks,
 equations) and draws only those (:class:`nnbasics.plots.FrozenBackground`).
 
-A subclass:
-
-    class MyApp(App):
-        def __init__(self, a=1.0):
-            self.a = widgets.FloatSlider(value=a, min=0, max=2, description="a")
-            self.fig, self.ax = self.new_figure(figsize=(6, 4))
-            self.line, = self.ax.plot(...)
-            self.frozen = self.freeze_background([self.line])   # optional: only the line moves
-            self.start()                     # wires the controls, draws once, lays out
-
-        def update(self, change=None):       # redraws from the controls' values
-            self.line.set_ydata(...)
-
-        def layout(self):                    # optional: how the widgets are arranged
-            return widgets.VBox([self.a, self.canvas, self.status])
+Every app class defined in ``nnbasics.apps`` registers itself in :data:`ALL_APPS` (the generic
+tests sweep every control of every registered app, and the benchmarks time them).
 """
+import contextlib
 import time
 import traceback
 import weakref
@@ -47,7 +50,10 @@ import numpy as np
 
 from ..plots import FrozenBackground
 
-__all__ = ["App", "current_cell_id"]
+__all__ = ["App", "ALL_APPS", "current_cell_id"]
+
+#: every app class of the suite, in the order their modules are imported (see apps/__init__.py)
+ALL_APPS = []
 
 # Figures made by the app of each notebook cell, so re-running the cell closes the old one.
 _FIGURES_BY_CELL = {}
@@ -69,13 +75,36 @@ def current_cell_id():
 class App:
     """Base class of the interactive demos; see the module docstring for the pattern."""
 
-    #: instance attributes that are controls (None: every ipywidgets ValueWidget attribute that
-    #: is not disabled, in the order they were created); a subclass may list them explicitly.
-    control_names = None
+    #: names of the attributes that are controls: ipywidgets a user moves, in ``state()``
+    controls = ()
+    #: names of the constructor arguments that are fixed for the app's life, also in ``state()``
+    settings = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("nnbasics.apps."):
+            ALL_APPS.append(cls)
+
+    def __init__(self, **settings):
+        """Bookkeeping every app needs; ``settings`` are stored as attributes (see :attr:`settings`)."""
+        missing, unknown = set(self.settings) - set(settings), set(settings) - set(self.settings)
+        if missing or unknown:
+            raise TypeError(f"{type(self).__name__}.__init__ must pass its settings {list(self.settings)} to "
+                            f"App.__init__; missing {sorted(missing)}, unknown {sorted(unknown)}")
+        for name, value in settings.items():
+            setattr(self, name, value)
+        self._figures = []
+        self._frozen = []
+        self._holding = False
+        self.status = widgets.HTML(value="")
+        self.last_error = None
+        self.update_times = []
 
     # -- building -------------------------------------------------------------------------
     def new_figure(self, figsize=(7, 4.5), **subplots_kw):
         """``(fig, axes)`` made once, without showing it (plt.ioff), with a quiet ipympl canvas."""
+        if not hasattr(self, "_figures"):
+            raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() before new_figure()")
         key = (type(self).__name__, current_cell_id())
         if key[1] is not None:
             for old in _FIGURES_BY_CELL.pop(key, []):
@@ -92,33 +121,33 @@ class App:
         fig.stale_callback = None
         if key[1] is not None:
             _FIGURES_BY_CELL.setdefault(key, []).append(fig)
-        self._figures = getattr(self, "_figures", []) + [fig]
+        self._figures.append(fig)
         return fig, axes
 
     def freeze_background(self, dynamic, fig=None, max_cached=8):
         """Redraw only the ``dynamic`` artists (those ``update()`` changes) of ``fig`` (default
         ``self.fig``); the rest is drawn once and pasted (:class:`~nnbasics.plots.FrozenBackground`,
-        returned: call its ``set_key``/``invalidate`` when a frozen part changes)."""
+        returned and kept as ``self.frozen``: call its ``set_key``/``invalidate`` when a frozen part
+        changes)."""
         frozen = FrozenBackground(self.fig if fig is None else fig, dynamic, max_cached=max_cached)
-        self._frozen = getattr(self, "_frozen", []) + [frozen]
+        self._frozen.append(frozen)
+        if fig is None:
+            self.frozen = frozen
         return frozen
 
     @property
     def full_draws(self):
         """Draws of the whole figure so far (the first one, and after a frozen part changed)."""
-        return sum(f.full_draws for f in getattr(self, "_frozen", []))
+        return sum(f.full_draws for f in self._frozen)
 
     @property
     def fast_draws(self):
         """Draws that pasted the cached background and drew only the moving artists."""
-        return sum(f.fast_draws for f in getattr(self, "_frozen", []))
+        return sum(f.fast_draws for f in self._frozen)
 
     def start(self):
-        """Wire every control to :meth:`update`, draw once, build the layout."""
-        self.status = getattr(self, "status", None) or widgets.HTML(value="")
-        self.last_error = None
-        self.update_times = []
-        for name, control in self.controls().items():
+        """Check the declared controls, wire each to :meth:`update`, draw once, build the layout."""
+        for name, control in self.control_widgets().items():
             control.observe(self._make_callback(name), names="value")
         self._run(self.update, None)
         self._widget = self.layout()
@@ -128,7 +157,7 @@ class App:
 
         def callback(change):
             app = ref()
-            if app is not None and not getattr(app, "_holding", False):
+            if app is not None and not app._holding:
                 app._run(app.update, change)
 
         return callback
@@ -148,7 +177,7 @@ class App:
             if self.last_error is not None:
                 self.last_error = None
                 self.status.value = ""
-        for fig in getattr(self, "_figures", []):
+        for fig in self._figures:
             fig.canvas.draw_idle()
             # asked for (ipympl: the browser asks back for the picture): pyplot's draw_all, which
             # IPython runs after every cell and every widget message, need not ask a second time
@@ -162,37 +191,62 @@ class App:
 
     def layout(self):
         """The widget shown in the notebook: controls, then the canvas, then the status line."""
-        return widgets.VBox([widgets.HBox(list(self.controls().values()),
+        return widgets.VBox([widgets.HBox(list(self.control_widgets().values()),
                                           layout=widgets.Layout(flex_flow="row wrap")),
                              self.canvas, self.status])
 
     # -- the contract -------------------------------------------------------------------------
-    def controls(self):
-        """``{name: widget}`` of the controls a user moves (sliders, dropdowns, toggles)."""
-        if self.control_names is not None:
-            return {n: getattr(self, n) for n in self.control_names}
-        return {n: w for n, w in vars(self).items()
-                if isinstance(w, widgets.ValueWidget) and not isinstance(w, (widgets.HTML, widgets.Label))
-                and not getattr(w, "disabled", False)}
+    def control_widgets(self):
+        """``{name: widget}`` of the declared :attr:`controls`, in their order."""
+        out = {}
+        for name in self.controls:
+            w = getattr(self, name, None)
+            if not isinstance(w, widgets.ValueWidget):
+                raise TypeError(f"{type(self).__name__}.controls names {name!r}, which is "
+                                f"{type(w).__name__}, not an ipywidgets control")
+            out[name] = w
+        return out
+
+    def control_name(self, change):
+        """The name of the control a callback's ``change`` comes from (None: not a control)."""
+        owner = change.get("owner") if change else None
+        return next((n for n, w in self.control_widgets().items() if w is owner), None)
 
     def state(self):
         """The settings that ``type(app)(**state)`` reproduces exactly (plain Python values)."""
-        return {n: _plain(w.value) for n, w in self.controls().items()}
+        s = {n: _plain(w.value) for n, w in self.control_widgets().items()}
+        s.update({n: _plain(getattr(self, n)) for n in self.settings})
+        return s
+
+    @contextlib.contextmanager
+    def quietly(self):
+        """Change controls without running their callbacks (an app adjusting its own sliders)."""
+        was, self._holding = self._holding, True
+        try:
+            yield self
+        finally:
+            self._holding = was
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several controls, then redraw once: ``with app.hold(): app.a.value = 1; app.b.value = 2``."""
+        if self._holding:                 # nested: the outer hold redraws
+            yield self
+            return
+        with self.quietly():
+            yield self
+        self._run(self.update, None)
 
     def set_state(self, **values):
         """Set several controls at once with a single redraw."""
-        controls = self.controls()
+        controls = self.control_widgets()
         unknown = set(values) - set(controls)
         if unknown:
             raise ValueError(f"{type(self).__name__} has no control {sorted(unknown)}; "
                              f"its controls are {sorted(controls)}")
-        self._holding = True
-        try:
+        with self.hold():
             for n, v in values.items():
                 controls[n].value = v
-        finally:
-            self._holding = False
-        self._run(self.update, None)
 
     @property
     def canvas(self):
@@ -210,7 +264,7 @@ class App:
         display(self._widget)
 
     def close(self):
-        for fig in getattr(self, "_figures", []):
+        for fig in self._figures:
             plt.close(fig)
 
     def __repr__(self):
@@ -227,4 +281,6 @@ def _plain(v):
         return v.item()
     if isinstance(v, tuple):
         return tuple(_plain(x) for x in v)
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
     return v

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import softmax
 from ..network import fprop, init_params
-from ..plots import HIGHLIGHT, NetworkDiagram
+from ..plots import HIGHLIGHT, WIDE, NetworkDiagram
 from .base import App
 
 __all__ = ["ForwardApp"]
@@ -25,10 +25,11 @@ class ForwardApp(App):
     """The network diagram of notebook 01: x (2) → h1 (4) → h2 (4) → o (3) → p(c|x) (3)."""
 
     sizes = (2, 4, 4, 3)
-    control_names = ("x1", "x2", "weight_scale", "seed")
+    controls = ("x1", "x2", "weight_scale", "seed")
 
     def __init__(self, x1=0.5, x2=-1.0, weight_scale=1.0, seed=0):
-        style = {"description_width": "initial"}
+        super().__init__()
+        style = WIDE
         self.x1 = widgets.FloatSlider(value=x1, min=-2.0, max=2.0, step=0.05, description="input x₁",
                                       style=style, continuous_update=True)
         self.x2 = widgets.FloatSlider(value=x2, min=-2.0, max=2.0, step=0.05, description="input x₂",

@@ -14,50 +14,15 @@ activation ``pattern`` flags exactly those entries.
 import ipywidgets as widgets
 import numpy as np
 
-from .. import data, gradcheck, losses, network, regions
+from .. import gradcheck, losses, network, regions
+from ..layers import relu_fprop
+from ..plots import OKABE_ITO, WIDE
+from ..problems import EPS_GRID, kink_problem, step_size_errors
 from .base import App
 
-__all__ = ["StepSizeApp", "KinkApp", "step_size_errors", "EPS_GRID"]
+__all__ = ["StepSizeApp", "KinkApp"]
 
-# Okabe–Ito colours (colour-blind safe)
-BLUE, ORANGE, VERMILLION, GREEN, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "0.55"
-
-#: the step sizes of the precomputed error curves: 10^-14 … 10^0, ten per decade
-EPS_GRID = 10.0 ** np.round(np.arange(-14.0, 0.0001, 0.1), 1)
-
-
-def _smooth_problem():
-    """A small tanh net (smooth: no kinks, so only truncation and round-off show) and its loss."""
-    X, y = data.make_spiral(n_per_class=4, n_classes=3, noise=0.2, seed=1)
-    params = network.init_params([2, 6, 6, 3], seed=3)
-
-    def loss(p):
-        o, _ = network.fprop(p, X.astype(p["W1"].dtype), activation="tanh")
-        return losses.softmax_loss(o, y)[0]
-
-    o, cache = network.fprop(params, X, activation="tanh")
-    _, do = losses.softmax_loss(o, y)
-    grads = network.bprop(do, cache, params)
-    return params, loss, grads
-
-
-def step_size_errors(eps_grid=EPS_GRID, key="b2"):
-    """Relative error of finite differences vs. backprop, for every ε in ``eps_grid``.
-
-    -> ``{('forward'|'central', 'float64'|'float32'): (len(eps_grid),) array}``, each entry
-    ``rel_error(numerical_gradient(f, θ, ε, method)[key], ∂L/∂key)`` with θ and the loss computed
-    in that dtype and the exact gradient from bprop in float64.
-    """
-    params, loss, grads = _smooth_problem()
-    out = {}
-    for dtype in ("float64", "float32"):
-        p = {k: v.astype(dtype) for k, v in params.items()}
-        for method in ("forward", "central"):
-            out[(method, dtype)] = np.array([
-                gradcheck.rel_error(gradcheck.numerical_gradient(loss, p, eps=float(e), method=method,
-                                                                 keys=[key])[key], grads[key])
-                for e in eps_grid])
-    return out
+BLUE, ORANGE, VERMILLION, GREY = OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["vermillion"], "0.55"
 
 
 class StepSizeApp(App):
@@ -76,10 +41,13 @@ class StepSizeApp(App):
     CURVES = [(("forward", "float64"), ORANGE, "-", "o"), (("central", "float64"), BLUE, "-", "s"),
               (("forward", "float32"), ORANGE, "--", "^"), (("central", "float32"), BLUE, "--", "D")]
 
+    controls = ("eps",)
+
     def __init__(self, eps=1e-5):
+        super().__init__()
         self.eps = widgets.FloatLogSlider(value=eps, base=10, min=-14, max=0, step=0.1,
                                           description="step ε", readout_format=".1e",
-                                          style={"description_width": "initial"},
+                                          style=WIDE,
                                           layout=widgets.Layout(width="480px"))
         self.errors = step_size_errors()
         self.best = {k: float(EPS_GRID[int(np.argmin(v))]) for k, v in self.errors.items()}
@@ -146,29 +114,6 @@ class StepSizeApp(App):
         return widgets.VBox([self.eps, self.canvas, self.readout, self.status])
 
 
-def _kink_problem(seed=0, unit=0):
-    """A [2, 4, 4, 3] ReLU net, one example x0 exactly on the kink of hidden unit ``unit`` of layer 1.
-
-    Returns ``(params, x0, u, y)`` with ``u = W1[unit] / ‖W1[unit]‖²``, so that the input
-    ``x0 + t u`` gives that unit the pre-activation ``z = t`` (and every other unit stays far
-    from its own kink).
-    """
-    params = network.init_params([2, 4, 4, 3], seed=seed)
-    X, yy = data.make_spiral(n_per_class=10, n_classes=3, seed=seed)
-    w, b = params["W1"][unit], params["b1"][unit]
-    u = w / (w @ w)
-    best = None
-    for x, y in zip(X, yy, strict=True):
-        x0 = x - (w @ x + b) * u                         # project onto the unit's kink line
-        _, c = network.fprop(params, x0)
-        z = np.concatenate([c["z1"], c["z2"]])
-        z[unit] = np.inf
-        margin = float(np.min(np.abs(z)))
-        if min(abs(x0[0]), abs(x0[1])) > 0.3 and (best is None or margin > best[0]):
-            best = (margin, x0, int(y))
-    return params, best[1], u, best[2]
-
-
 class KinkApp(App):
     """Walk a ReLU unit's pre-activation z through its kink and watch the gradient check.
 
@@ -183,12 +128,15 @@ class KinkApp(App):
     GRID = np.round(np.arange(-3.0, 3.0001, 0.05), 2)
     KEYS = ["W1", "b1"]
 
+    controls = ("z_over_eps",)
+
     def __init__(self, z_over_eps=2.0):
+        super().__init__()
         self.z_over_eps = widgets.FloatSlider(value=z_over_eps, min=-3.0, max=3.0, step=0.05,
                                               description="input: z / ε", readout_format=".2f",
-                                              style={"description_width": "initial"},
+                                              style=WIDE,
                                               layout=widgets.Layout(width="480px"))
-        self.params, self.x0, self.u, self.y = _kink_problem()
+        self.params, self.x0, self.u, self.y = kink_problem()
         self.curve, self.flagged = self._precompute()
         self.fig, (self.ax_relu, self.ax_err) = self.new_figure(figsize=(9.0, 4.4), ncols=2,
                                                                 gridspec_kw={"width_ratios": [1, 1.35]})
@@ -217,7 +165,7 @@ class KinkApp(App):
         self.reports = {float(t): self.check_at(t, keys=self.KEYS) for t in self.GRID}
         errs = np.array([r.max_error for r in self.reports.values()])
         flagged = np.array([bool(r.kinks) for r in self.reports.values()])
-        return np.maximum(errs, 1e-16), flagged
+        return np.clip(errs, 1e-16, None), flagged
 
     def report_at(self, z_over_eps):
         """The grad_check report of W1, b1 at this input (computed once per slider stop)."""
@@ -230,7 +178,7 @@ class KinkApp(App):
     def _build_relu_panel(self):
         ax = self.ax_relu
         zz = np.linspace(-4, 4, 161)
-        relu, = ax.plot(zz, np.maximum(zz, 0), color="0.25", lw=2.2, label="h = max(0, z)")
+        relu, = ax.plot(zz, relu_fprop(zz)[0], color="0.25", lw=2.2, label="h = max(0, z)")
         self.secant, = ax.plot([], [], color=VERMILLION, lw=2.2, marker="o", ms=7,
                                  label="secant through z ± ε (finite difference)")
         self.tangent, = ax.plot([], [], color=BLUE, lw=2.2, ls="--", label="slope bprop uses")
@@ -268,7 +216,7 @@ class KinkApp(App):
         t = float(np.round(round(self.z_over_eps.value / 0.05) * 0.05, 2))   # the slider's stops
         s = 1.0                                               # the stencil of b¹₁ moves z by exactly ±ε
         zs = np.array([t - s, t + s])
-        hs = np.maximum(zs, 0)
+        hs = relu_fprop(zs)[0]
         self.secant.set_data(zs, hs)
         slope_fd = (hs[1] - hs[0]) / (2 * s)
         x = self.x0 + t * self.EPS * self.u

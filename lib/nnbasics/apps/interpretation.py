@@ -4,10 +4,11 @@
     "DL architectures are efficient also because they use distributed representations which
      are shared across classes."    "How many layers? How many hidden units? Cross-validation."
 
-Data: the 8×8 handwritten digits shipped with the repo (:func:`nnbasics.load_digits`), split
-once into training, validation and test parts (:func:`digits_split`), and 2-D toy data.
-
-Apps (one line each in the notebook):
+Data: the 8×8 handwritten digits shipped with the repo, split once into training, validation
+and test parts (:func:`nnbasics.data.digits_split`), and 2-D toy data. The maths is in
+:mod:`nnbasics.interpret`, the trained models in :mod:`nnbasics.trainer`
+(:func:`~nnbasics.trainer.digits_model`, :func:`~nnbasics.trainer.toy_model`) and the
+notebook's static pictures in :mod:`nnbasics.plots`. The apps (one line each in the notebook):
 
 - ``FeatureDetectorApp``: one first-layer unit of a digits network — its 64 weights as an 8×8
   image (what it looks for), the test digits that turn it on most, and how often it is on for
@@ -17,174 +18,20 @@ Apps (one line each in the notebook):
   region in layer 2);
 - ``CodesApp``: the binary code of active units for every digit class, two classes side by side
   like the slide's "truck" and "motorbike" vectors, and how many units each class shares.
-
-Drawing helpers for the notebook's static pictures: :func:`plot_unit_weights`,
-:func:`plot_search`, :func:`plot_confusion`. Numpy helpers: :func:`unit_codes`,
-:func:`shared_units`, :func:`confusion_matrix`, :func:`hidden_activations`.
 """
-from functools import lru_cache
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
-from ..data import DATASETS, load_digits, train_val_split
+from ..data import digits_split
+from ..interpret import code_text, hidden_activations, shared_units, unit_codes
 from ..network import fprop
-from ..trainer import Trainer
+from ..plots import CLASS_COLOURS, ON_COLOUR, SHARED_COLOUR, WEIGHT_CMAP, WIDE
+from ..trainer import digits_model, toy_model
 from .base import App
-from .training import CLASS_COLOURS
 
-__all__ = ["FeatureDetectorApp", "ActivationMapApp", "CodesApp", "digits_split", "digits_model",
-           "hidden_activations", "unit_codes", "shared_units", "confusion_matrix", "plot_unit_weights",
-           "plot_search", "plot_confusion", "code_text", "WEIGHT_CMAP"]
-
-#: weights: orange (−) – white (0) – blue (+), the Okabe–Ito pair used for signs across the suite
-WEIGHT_CMAP = LinearSegmentedColormap.from_list("weights", ["#D55E00", "#ffffff", "#0072B2"])
-_WIDE = {"description_width": "initial"}
-ON_COLOUR = "#0072B2"          # a unit that is on (code 1)
-SHARED_COLOUR = "#E69F00"      # a unit on for both classes
-
-
-# ============================================================================== data and model
-
-@lru_cache(maxsize=4)
-def digits_split(seed=0):
-    """The digits, split once: ``(X_train, y_train, X_val, y_val, X_test, y_test)``.
-
-    20% of every class is held out as the test set (touched once, at the very end); 20% of
-    the rest is the validation set (for choosing width and depth); the remaining 64% trains.
-    X (N, 64) in [0, 1], y (N,) in 0..9.
-    """
-    X, y = load_digits()
-    X_rest, y_rest, X_test, y_test = train_val_split(X, y, 0.2, seed=seed)
-    X_train, y_train, X_val, y_val = train_val_split(X_rest, y_rest, 0.2, seed=seed + 1)
-    return X_train, y_train, X_val, y_val, X_test, y_test
-
-
-@lru_cache(maxsize=8)
-def digits_model(width=32, depth=2, seed=0, epochs=30):
-    """A digits network ``[64, width × depth, 10]`` trained with momentum (cached): a Trainer."""
-    X_train, y_train, X_val, y_val, _, _ = digits_split(seed)
-    tr = Trainer(X_train, y_train, hidden=[width] * depth, optimizer="momentum", lr=0.05, batch_size=32,
-                 seed=seed, X_val=X_val, y_val=y_val, record_every=50)
-    tr.fit(epochs)
-    return tr
-
-
-@lru_cache(maxsize=8)
-def _toy_model(dataset, width, depth, seed, steps=1500):
-    X, y = DATASETS[dataset](seed=seed)
-    tr = Trainer(X, y, hidden=[width] * depth, optimizer="momentum", lr=0.1, seed=seed, record_every=100)
-    tr.run(steps)
-    return tr, X, y
-
-
-def hidden_activations(params, X):
-    """The hidden units of every layer: ``[h1 (N, N1), h2 (N, N2), …]`` for inputs X (N, D)."""
-    _, cache = fprop(params, X)
-    return [cache[f"h{l}"] for l in range(1, cache["L"])]
-
-
-def unit_codes(H, y, n_classes, threshold=0.5):
-    """The binary code of each class: which units are on for most of its examples.
-
-        frac[c, j] = fraction of the examples of class c with h_j > 0
-        code[c, j] = frac[c, j] > threshold
-
-    H (N, U) hidden activations, y (N,) labels  ->  frac (C, U) floats, code (C, U) bool.
-    """
-    on = np.asarray(H) > 0
-    frac = np.stack([on[y == c].mean(axis=0) if np.any(y == c) else np.zeros(on.shape[1])
-                     for c in range(n_classes)])
-    return frac, frac > threshold
-
-
-def shared_units(codes):
-    """How many units two classes have in common: S (C, C) ints, ``S[a, b] = Σ_j code[a,j]·code[b,j]``.
-
-    The diagonal is the number of units on for each class.
-    """
-    c = np.asarray(codes, dtype=np.int64)
-    return c @ c.T
-
-
-def confusion_matrix(y_true, y_pred, n_classes):
-    """Counts M (C, C): ``M[i, j]`` = examples of true class i predicted as class j (rows: truth)."""
-    M = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(M, (np.asarray(y_true), np.asarray(y_pred)), 1)
-    return M
-
-
-# ============================================================================== static pictures
-
-def plot_unit_weights(fig, W1, ncols=8, title=None):
-    """Every first-layer unit's 64 weights as an 8×8 image, in a grid of small axes on ``fig``.
-
-    W1 (U, 64). Each image has its own symmetric colour scale (blue +, orange −, white 0):
-    blue pixels make the unit fire, orange ones hold it back. Returns the list of axes.
-    """
-    U = W1.shape[0]
-    nrows = -(-U // ncols)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for j, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if j >= U:
-            ax.set_visible(False)
-            continue
-        w = W1[j].reshape(8, 8)
-        m = max(np.abs(w).max(), 1e-12)
-        ax.imshow(w, cmap=WEIGHT_CMAP, vmin=-m, vmax=m, interpolation="nearest")
-        ax.set_title(f"unit {j}", fontsize=8, pad=2)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    return list(axes.flat)
-
-
-def plot_search(ax, result):
-    """Validation accuracy over the grid of depths × widths, the chosen cell outlined.
-
-    ``result``: a :class:`nnbasics.trainer.SearchResult`.
-    """
-    acc = result.val_acc
-    im = ax.imshow(acc, cmap="viridis", vmin=max(0.0, acc.min() - 0.02), vmax=1.0, origin="lower",
-                   aspect="auto")
-    for a in range(acc.shape[0]):
-        for b in range(acc.shape[1]):
-            ax.text(b, a, f"{acc[a, b]:.1%}", ha="center", va="center", fontsize=10,
-                    color="black" if acc[a, b] > acc.min() + 0.6 * (1.0 - acc.min()) else "white")
-    bw, bd = result.best
-    b, a = result.widths.index(bw), result.depths.index(bd)
-    ax.add_patch(Rectangle((b - 0.5, a - 0.5), 1, 1, fill=False, ec="#D55E00", lw=3))
-    ax.set_xticks(range(len(result.widths)), [str(w) for w in result.widths])
-    ax.set_yticks(range(len(result.depths)), [str(d) for d in result.depths])
-    ax.set_xlabel("width (hidden units per layer)")
-    ax.set_ylabel("depth (hidden layers)")
-    ax.set_title(f"validation accuracy; chosen: width {bw}, depth {bd}", fontsize=11)
-    ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.03)
-    return im
-
-
-def plot_confusion(ax, M, title="test set: true digit (rows) vs. predicted (columns)"):
-    """A confusion matrix as counts (viridis), every non-zero cell written, the diagonal = right."""
-    C = M.shape[0]
-    im = ax.imshow(M, cmap="viridis", interpolation="nearest")
-    hi = M.max()
-    for i in range(C):
-        for j in range(C):
-            if M[i, j]:
-                ax.text(j, i, str(M[i, j]), ha="center", va="center", fontsize=8,
-                        color="black" if M[i, j] > 0.6 * hi else "white")
-    ax.set_xticks(range(C))
-    ax.set_yticks(range(C))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title(title, fontsize=11)
-    return im
-
-
-# ============================================================================== the apps
+__all__ = ["FeatureDetectorApp", "ActivationMapApp", "CodesApp"]
 
 class FeatureDetectorApp(App):
     """One first-layer unit of a digits network as a feature detector.
@@ -198,14 +45,15 @@ class FeatureDetectorApp(App):
     trained once when the app is made (cached) and kept in ``state()``.
     """
 
-    control_names = ("unit",)
+    controls = ("unit",)
+    settings = ("width", "depth", "seed")
 
     def __init__(self, unit=0, width=32, depth=2, seed=0):
-        self.width_, self.depth_, self.seed_ = int(width), int(depth), int(seed)
-        self.unit = widgets.IntSlider(value=unit, min=0, max=self.width_ - 1, description="unit j of layer 1",
-                                      style=_WIDE, layout=widgets.Layout(width="460px"))
-        self.model = digits_model(self.width_, self.depth_, self.seed_)
-        *_, self.X_test, self.y_test = digits_split(self.seed_)
+        super().__init__(width=int(width), depth=int(depth), seed=int(seed))
+        self.unit = widgets.IntSlider(value=unit, min=0, max=self.width - 1, description="unit j of layer 1",
+                                      style=WIDE, layout=widgets.Layout(width="460px"))
+        self.model = digits_model(self.width, self.depth, self.seed)
+        *_, self.X_test, self.y_test = digits_split(self.seed)
         self.H1 = hidden_activations(self.model.params, self.X_test)[0]
         self.fig, (self.ax_w, self.ax_top, self.ax_bar) = self.new_figure(
             figsize=(9.6, 3.3), ncols=3, gridspec_kw=dict(width_ratios=[1, 1.6, 1.6]))
@@ -250,10 +98,6 @@ class FeatureDetectorApp(App):
         self.ax_bar.set_title(f"responds most to digit {fav}" if means.max() > 0 else
                               "never on: a dead unit", fontsize=10.5)
 
-    def state(self):
-        s = super().state()
-        s.update(width=self.width_, depth=self.depth_, seed=self.seed_)
-        return s
 
 
 class ActivationMapApp(App):
@@ -268,14 +112,15 @@ class ActivationMapApp(App):
     is trained once when the app is made and kept in ``state()``.
     """
 
-    control_names = ("layer", "unit")
+    controls = ("layer", "unit")
+    settings = ("dataset", "width", "depth", "seed")
     RES = 100
 
     def __init__(self, layer=1, unit=0, dataset="circles", width=8, depth=2, seed=0):
-        self.dataset_, self.width_, self.depth_, self.seed_ = dataset, int(width), int(depth), int(seed)
-        self.layer = widgets.IntSlider(value=layer, min=1, max=self.depth_, description="layer l", style=_WIDE)
-        self.unit = widgets.IntSlider(value=unit, min=0, max=self.width_ - 1, description="unit j", style=_WIDE)
-        self.model, self.X, self.y = _toy_model(dataset, self.width_, self.depth_, self.seed_)
+        super().__init__(dataset=dataset, width=int(width), depth=int(depth), seed=int(seed))
+        self.layer = widgets.IntSlider(value=layer, min=1, max=self.depth, description="layer l", style=WIDE)
+        self.unit = widgets.IntSlider(value=unit, min=0, max=self.width - 1, description="unit j", style=WIDE)
+        self.model, self.X, self.y = toy_model(dataset, self.width, self.depth, self.seed)
         self.C = int(self.y.max()) + 1
         half = float(np.ceil(np.abs(self.X).max() * 1.1 * 4) / 4)
         self.box = (-half, half, -half, half)
@@ -283,7 +128,8 @@ class ActivationMapApp(App):
         gx, gy = np.meshgrid(xs, xs)
         self.xs = xs
         _, cache = fprop(self.model.params, np.column_stack([gx.ravel(), gy.ravel()]))
-        self.Z_grid = [cache[f"z{l}"] for l in range(1, self.depth_ + 1)]          # h = max(0, z)
+        self.Z_grid = [cache[f"z{l}"] for l in range(1, self.depth + 1)]
+        self.H_grid = [cache[f"h{l}"] for l in range(1, self.depth + 1)]          # h = max(0, z)
         self.H_data = hidden_activations(self.model.params, self.X)
         self.fig, (self.ax, self.ax_bar) = self.new_figure(figsize=(9.5, 4.2), ncols=2,
                                                            gridspec_kw=dict(width_ratios=[1.2, 1]))
@@ -311,7 +157,7 @@ class ActivationMapApp(App):
     def update(self, change=None):
         l, j = self.layer.value, self.unit.value
         z = self.Z_grid[l - 1][:, j].reshape(self.RES, self.RES)
-        h = np.maximum(z, 0.0)
+        h = self.H_grid[l - 1][:, j].reshape(self.RES, self.RES)
         self.activation = h
         top = h.max()
         self.image.set_data(h / top if top > 0 else h)
@@ -330,15 +176,6 @@ class ActivationMapApp(App):
                           f"$h^{l}_{{{j}}}(x)$ is 0 everywhere here: a dead unit", fontsize=10.5)
         self.ax_bar.set_title("a detector for the classes with tall bars", fontsize=10.5)
 
-    def state(self):
-        s = super().state()
-        s.update(dataset=self.dataset_, width=self.width_, depth=self.depth_, seed=self.seed_)
-        return s
-
-
-def code_text(code):
-    """A binary code written like the slides: ``[1 0 0 1 …]``."""
-    return "[" + " ".join("1" if b else "0" for b in code) + "]"
 
 
 class CodesApp(App):
@@ -354,21 +191,22 @@ class CodesApp(App):
     ``depth``, ``seed``) is trained once when the app is made and kept in ``state()``.
     """
 
-    control_names = ("class_a", "class_b", "layer", "threshold")
+    controls = ("class_a", "class_b", "layer", "threshold")
+    settings = ("width", "depth", "seed")
 
     def __init__(self, class_a=3, class_b=8, layer=1, threshold=0.5, width=32, depth=2, seed=0):
-        self.width_, self.depth_, self.seed_ = int(width), int(depth), int(seed)
+        super().__init__(width=int(width), depth=int(depth), seed=int(seed))
         digits = [(f"digit {k}", k) for k in range(10)]
-        self.class_a = widgets.Dropdown(options=digits, value=class_a, description="compare", style=_WIDE)
-        self.class_b = widgets.Dropdown(options=digits, value=class_b, description="with", style=_WIDE)
-        self.layer = widgets.IntSlider(value=layer, min=1, max=self.depth_, description="layer l", style=_WIDE)
+        self.class_a = widgets.Dropdown(options=digits, value=class_a, description="compare", style=WIDE)
+        self.class_b = widgets.Dropdown(options=digits, value=class_b, description="with", style=WIDE)
+        self.layer = widgets.IntSlider(value=layer, min=1, max=self.depth, description="layer l", style=WIDE)
         self.threshold = widgets.FloatSlider(value=threshold, min=0.1, max=0.9, step=0.05,
-                                             description="on for more than (fraction of a class)", style=_WIDE,
+                                             description="on for more than (fraction of a class)", style=WIDE,
                                              layout=widgets.Layout(width="460px"))
-        self.model = digits_model(self.width_, self.depth_, self.seed_)
-        *_, X_test, self.y_test = digits_split(self.seed_)
+        self.model = digits_model(self.width, self.depth, self.seed)
+        *_, X_test, self.y_test = digits_split(self.seed)
         self.H = hidden_activations(self.model.params, X_test)
-        U = self.width_
+        U = self.width
         self.fig = self.new_figure(figsize=(9.6, 5.2))[0]
         self.fig.clear()
         gs = self.fig.add_gridspec(2, 2, height_ratios=[2.1, 1], width_ratios=[2.4, 1], hspace=0.5, wspace=0.12,
@@ -438,7 +276,3 @@ class CodesApp(App):
         self.ax_pair.set_title(f"digits {a} and {b}: {int(n_on[a])} and {int(n_on[b])} units on, "
                                f"{int(both.sum())} shared (orange)", fontsize=10.5)
 
-    def state(self):
-        s = super().state()
-        s.update(width=self.width_, depth=self.depth_, seed=self.seed_)
-        return s

@@ -18,8 +18,10 @@ training can no longer push it.
 import ipywidgets as widgets
 import numpy as np
 
-from ..losses import log_softmax, softmax
-from ..plots import NEGATIVE, POSITIVE, ProbBars
+from ..gradcheck import numerical_gradient
+from ..layers import relu_bprop, relu_fprop
+from ..losses import softmax, softmax_loss
+from ..plots import NEGATIVE, POSITIVE, WIDE, ProbBars
 from .base import App
 
 __all__ = ["SoftmaxApp", "naive_softmax", "numerical_dL_dz"]
@@ -34,30 +36,26 @@ def naive_softmax(o):
         return e / e.sum()
 
 
-def _loss(z, y, output_relu):
-    o = np.maximum(z, 0.0) if output_relu else z
-    return -float(log_softmax(o)[y])
-
-
 def numerical_dL_dz(z, y, output_relu=False, eps=1e-5):
-    """Central differences ``(L(z + ε e_k) − L(z − ε e_k)) / 2ε`` for each logit k: (C,)."""
-    z = np.asarray(z, dtype=float)
-    g = np.zeros_like(z)
-    for k in range(len(z)):
-        zp, zm = z.copy(), z.copy()
-        zp[k] += eps
-        zm[k] -= eps
-        g[k] = (_loss(zp, y, output_relu) - _loss(zm, y, output_relu)) / (2 * eps)
-    return g
+    """∂L/∂z by central differences (:func:`nnbasics.numerical_gradient`): (C,).
+
+    L(z) = −log p(c_y | max(0, z)) with the slides' output ReLU, else −log p(c_y | z).
+    """
+    def loss(p):
+        o = relu_fprop(p["z"])[0] if output_relu else p["z"]
+        return softmax_loss(o, y)[0]
+
+    return numerical_gradient(loss, {"z": np.array(z, dtype=float)}, eps=eps)["z"]
 
 
 class SoftmaxApp(App):
     """Logit sliders → p(c|x), L and ∂L/∂o = p − y beside its numerical derivative."""
 
-    control_names = ("o1", "o2", "o3", "logit_scale", "true_class", "output_relu")
+    controls = ("o1", "o2", "o3", "logit_scale", "true_class", "output_relu")
 
     def __init__(self, o1=2.0, o2=1.0, o3=-1.0, logit_scale=1, true_class=0, output_relu=False):
-        style = {"description_width": "initial"}
+        super().__init__()
+        style = WIDE
         for k, v in enumerate((o1, o2, o3), start=1):
             setattr(self, f"o{k}", widgets.FloatSlider(value=v, min=-10.0, max=10.0, step=0.1,
                                                        description=f"logit o{'₁₂₃'[k - 1]}", style=style))
@@ -66,7 +64,7 @@ class SoftmaxApp(App):
                                             layout=widgets.Layout(width="160px"))
         self.true_class = widgets.ToggleButtons(options=[(f"class {k + 1}", k) for k in range(C)],
                                                 value=true_class, description="true class y",
-                                                style={"button_width": "70px", "description_width": "initial"})
+                                                style={**WIDE, "button_width": "70px"})
         self.output_relu = widgets.Checkbox(value=output_relu, description="slides' output ReLU o = max(0, z)",
                                             style=style, indent=False)
         self.fig, axes = self.new_figure(figsize=(9.2, 4.0), ncols=3)
@@ -116,12 +114,10 @@ class SoftmaxApp(App):
     def compute(self):
         """``dict(z, o, p, L, grad, numerical, naive)`` for the current controls."""
         z, y, relu = self.z(), int(self.true_class.value), bool(self.output_relu.value)
-        o = np.maximum(z, 0.0) if relu else z
-        p = softmax(o)
-        Y = np.zeros(C)
-        Y[y] = 1.0
-        grad = (p - Y) * (z > 0) if relu else p - Y
-        return dict(z=z, o=o, p=p, L=-float(log_softmax(o)[y]), grad=grad,
+        o = relu_fprop(z)[0] if relu else z
+        L, do = softmax_loss(o, y)                      # ∂L/∂o = p(c|x) − y  (one example: N = 1)
+        grad = relu_bprop(do, z) if relu else do        # ∂L/∂z = ∂L/∂o · [z > 0]
+        return dict(z=z, o=o, p=softmax(o), L=L, grad=grad,
                     numerical=numerical_dL_dz(z, y, relu), naive=naive_softmax(o), y=y)
 
     def update(self, change=None):

@@ -25,16 +25,10 @@ from matplotlib import patheffects
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import FancyArrowPatch
 
-from ..network import init_params
-from ..plots import HIGHLIGHT, RegionPlot, pattern_colours
-from ..regions import (
-    arrangement_count,
-    collapse_linear,
-    depth_bounds,
-    linear_regions,
-    max_regions_plane,
-    region_map,
-)
+from ..network import fprop, init_params
+from ..plots import HIGHLIGHT, WIDE, RegionPlot, pattern_colours
+from ..region_counts import arrangement_count, depth_bounds, max_regions_plane
+from ..regions import activation_pattern, collapse_linear, linear_regions, region_map
 from .base import App
 
 __all__ = ["Kinks1DApp", "ReluTilingApp", "BOX"]
@@ -42,7 +36,7 @@ __all__ = ["Kinks1DApp", "ReluTilingApp", "BOX"]
 #: the box of notebook 02's tiling: (xmin, xmax, ymin, ymax)
 BOX = (-3.0, 3.0, -2.0, 2.5)
 UNIT_COLOUR = HIGHLIGHT  # Tol's purple (colour-blind safe): the unit on the sliders
-_STYLE = {"description_width": "initial"}
+_STYLE = WIDE
 _LADDER = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 
 
@@ -72,33 +66,28 @@ class _UnitMixin:
 
     def _reset_unit_sliders(self, values):
         """Set the unit sliders to ``values`` (a dict name -> float) without triggering callbacks."""
-        self._holding = True
-        try:
+        with self.quietly():
             for name, v in values.items():
                 slider = getattr(self, name)
                 slider.value = float(np.clip(_on_step(v), slider.min, slider.max))
-        finally:
-            self._holding = False
 
     def _sync_unit_range(self):
-        self._holding = True
-        try:
+        with self.quietly():
             self.unit.max = int(self.width.value)
             if self.unit.value > self.width.value:
                 self.unit.value = int(self.width.value)
-        finally:
-            self._holding = False
 
 
 # ---------------------------------------------------------------------------------------------
 class Kinks1DApp(_UnitMixin, App):
     """1-D input: f(x) = W2 max(0, W1 x + b1) + b2 bends once per hidden unit, at x = −b/w."""
 
-    control_names = ("width", "seed", "unit", "w", "b")
+    controls = ("width", "seed", "unit", "w", "b")
     MAX_WIDTH = 8
     XLIM = (-3.0, 3.0)
 
     def __init__(self, width=4, seed=4, unit=1, w=None, b=None):
+        super().__init__()
         self._params_cache = {}
         self.width = widgets.IntSlider(value=width, min=1, max=self.MAX_WIDTH, description="hidden units",
                                        style=_STYLE)
@@ -176,10 +165,9 @@ class Kinks1DApp(_UnitMixin, App):
             self._reset_unit_sliders({"w": w0, "b": b0})
         p = self.params()
         x = self.xs
-        z = np.outer(x, p["W1"][:, 0]) + p["b1"]            # (n, width)
-        h = np.maximum(z, 0.0)
-        parts = h * p["W2"][0]                               # W2_j h_j(x)
-        f = parts.sum(axis=1) + p["b2"][0]
+        o, cache = fprop(p, x[:, None])                      # h1 (n, width), o (n, 1)
+        parts = cache["h1"] * p["W2"][0]                     # W2_j h_j(x), one column per unit
+        f = o[:, 0]
         width, j = int(self.width.value), int(self.unit.value) - 1
         for k, line in enumerate(self.unit_lines):
             if k < width:
@@ -200,12 +188,11 @@ class Kinks1DApp(_UnitMixin, App):
             self.ax.set_ylim(-lim, lim)
             self.frozen.set_key(lim)   # one cached background per y-range
         self.kink_lines.set_segments([[(k, -lim), (k, lim)] for k in kinks[inside]])
-        fk = (np.maximum(np.outer(kinks[inside], p["W1"][:, 0]) + p["b1"], 0) * p["W2"][0]).sum(axis=1) + p["b2"][0]
-        self.kink_marks.set_data(kinks[inside], fk)
+        self.kink_marks.set_data(kinks[inside], fprop(p, kinks[inside, None])[0][:, 0] if len(inside) else [])
         # the 1-D tiling: one band per interval between kinks, coloured by its on/off pattern
         cuts = np.unique(np.r_[self.XLIM[0], kinks[inside], self.XLIM[1]])
         mids = (cuts[:-1] + cuts[1:]) / 2
-        on = (np.outer(mids, p["W1"][:, 0]) + p["b1"]) > 0
+        on = activation_pattern(p, mids[:, None])
         big = 2 * _LADDER[-1]
         self.strip.set_verts([[(a, -big), (e, -big), (e, big), (a, big)] for a, e in zip(cuts[:-1], cuts[1:],
                                                                                           strict=True)])
@@ -225,12 +212,13 @@ class Kinks1DApp(_UnitMixin, App):
 class ReluTilingApp(_UnitMixin, App):
     """2-D input: the tiling by activation pattern, its exact regions, level sets of o and the counts."""
 
-    control_names = ("width", "depth", "seed", "unit", "w1", "w2", "b", "relu")
+    controls = ("width", "depth", "seed", "unit", "w1", "w2", "b", "relu")
     MAX_WIDTH = 16
     MAX_DEPTH = 4
     RESOLUTION = 200
 
     def __init__(self, width=6, depth=2, seed=1, unit=1, w1=None, w2=None, b=None, relu=True):
+        super().__init__()
         self._params_cache = {}
         self.width = widgets.IntSlider(value=width, min=1, max=self.MAX_WIDTH, description="width (units per layer)",
                                        style=_STYLE)
@@ -308,7 +296,7 @@ class ReluTilingApp(_UnitMixin, App):
         return p if self.relu.value else collapse_linear(p)
 
     def compute_counts(self, params=None, regions=None, n_grid=None):
-        """``dict(exact, grid, theory, …)``: the region counts the app shows, from nnbasics.regions."""
+        """``dict(exact, grid, theory, …)``: the region counts the app shows, from nnbasics.region_counts."""
         p = self.params() if params is None else params
         net = p if self.relu.value else collapse_linear(p)
         xmin, xmax, ymin, ymax = BOX

@@ -6,38 +6,36 @@
 ``TrainingApp``: 2-D data (spiral, circles, XOR, moons, Gaussians, or points you click), a
 network of ``depth`` hidden ReLU layers of ``width`` units, and a play button. Each tick of the
 ``Play`` widget (every 80 ms) runs a few optimiser steps (:class:`nnbasics.trainer.Trainer`)
-and then moves the artists: the decision regions (``imshow`` of argmax p over a grid), the
+and then moves the artists: the decision regions (:class:`nnbasics.plots.DecisionPanel`), the
 ReLU tiling (optional), the loss and accuracy curves. Between ticks the kernel is free, so the
 other controls answer while it plays. A time slider scrubs back through stored snapshots;
 "SGD vs momentum" trains both from the same θ0 on the same mini-batches, side by side.
-
-``LossSurfaceApp``: the paths of SGD and momentum from one start, drawn on a 2-D slice of the
-real network's loss (the plane through θ0 that holds most of both paths).
 """
 import math
 
 import ipywidgets as widgets
-import matplotlib.colors as mcolors
 import numpy as np
-from matplotlib.collections import LineCollection
 
-from .. import regions as _regions
 from ..data import DATASETS, train_val_split
 from ..losses import softmax
-from ..network import fprop, init_params
+from ..network import fprop
+from ..plots import (
+    CLASS_COLOURS,
+    OPTIMIZER_COLOURS,
+    OPTIMIZER_NAMES,
+    WIDE,
+    DecisionPanel,
+    decision_rgb,
+    nice_above,
+    nice_below,
+    plain_log_ticks,
+    rgba8,
+)
+from ..regions import activation_pattern, linear_regions, pattern_edges
 from ..trainer import Trainer
 from .base import App
 
-__all__ = ["TrainingApp", "LossSurfaceApp", "CLASS_COLOURS", "OPTIMIZER_COLOURS", "decision_rgb", "rgba8",
-           "full_batch_paths", "path_plane", "flatten", "unflatten",
-           "tiling_edge_mask", "loss_on_plane"]
-
-#: class colours (Okabe–Ito: blue, orange, bluish green, reddish purple, vermillion).
-CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
-#: the two optimisers in every picture: SGD vermillion, momentum blue.
-OPTIMIZER_COLOURS = {"sgd": "#D55E00", "momentum": "#0072B2"}
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum"}
-_CLASS_RGB = np.array([mcolors.to_rgb(c) for c in CLASS_COLOURS])
+__all__ = ["TrainingApp"]
 
 DATA_CHOICES = [("your own: click to add points", "own"), ("spiral", "spiral"), ("circles", "circles"),
                 ("XOR", "xor"), ("moons", "moons"), ("Gaussians", "gaussians")]
@@ -46,116 +44,6 @@ _MULTICLASS = ("spiral", "circles", "gaussians")
 #: the exact tiling (regions.linear_regions) is drawn for nets with at most this many hidden
 #: units; bigger nets get the grid version (edges between pixels whose ReLU pattern differs)
 EXACT_TILING_MAX_UNITS = 16
-
-_WIDE = {"description_width": "initial"}
-
-
-def decision_rgb(p):
-    """Colour of each grid point from its class probabilities p (G, C) -> rgb (G, 3).
-
-    The colour of the most probable class ``argmax_k p_k``, paler where the network is unsure
-    (``max_k p_k`` near 1/C) and stronger where it is sure.
-    """
-    C = p.shape[1]
-    k = np.argmax(p, axis=1)
-    sure = (p.max(axis=1) - 1.0 / C) / (1.0 - 1.0 / C)
-    a = (0.18 + 0.42 * np.clip(sure, 0, 1))[:, None]
-    return (1 - a) + a * _CLASS_RGB[k % len(_CLASS_RGB)]
-
-
-def rgba8(rgb):
-    """Float colours (..., 3) in [0, 1] -> opaque uint8 RGBA (..., 4): the fastest image to draw."""
-    out = np.empty(rgb.shape[:-1] + (4,), dtype=np.uint8)
-    out[..., :3] = np.clip(rgb * 255 + 0.5, 0, 255)
-    out[..., 3] = 255
-    return out
-
-
-def tiling_edge_mask(cache, L, ny, nx):
-    """Pixels where the ReLU on/off pattern changes: bool (ny, nx) from a forward cache of a grid.
-
-    The grid version of the tiling of notebook 02: two neighbouring grid points in different
-    linear regions have different patterns ``[z_j > 0]`` of the hidden units.
-    """
-    if L < 2:
-        return np.zeros((ny, nx), dtype=bool)
-    bits = np.concatenate([cache[f"z{l}"] > 0 for l in range(1, L)], axis=1).reshape(ny, nx, -1)
-    edge = np.zeros((ny, nx), dtype=bool)
-    dx = np.any(bits[:, 1:] != bits[:, :-1], axis=2)
-    dy = np.any(bits[1:] != bits[:-1], axis=2)
-    edge[:, 1:] |= dx
-    edge[1:] |= dy
-    return edge
-
-
-def _nice_above(v):
-    """The smallest of 1, 2, 5 × 10^k that is >= v (v > 0)."""
-    k = math.floor(math.log10(v))
-    return next(m * 10.0 ** e for e in (k, k + 1) for m in (1, 2, 5) if m * 10.0 ** e >= v * (1 - 1e-12))
-
-
-def _nice_below(v):
-    """The largest of 1, 2, 5 × 10^k that is <= v (v > 0)."""
-    k = math.floor(math.log10(v))
-    return next(m * 10.0 ** e for e in (k, k - 1) for m in (5, 2, 1) if m * 10.0 ** e <= v * (1 + 1e-12))
-
-
-def _plain_log_ticks(axis, ticks):
-    """Log-scale ticks written as plain numbers (0.2, 1, 5), no minor labels."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    axis.set_major_locator(FixedLocator(ticks))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-    axis.set_minor_locator(NullLocator())
-
-
-class _DecisionPanel:
-    """One decision-region picture: image, tiling overlay, data, a title and a warning box."""
-
-    def __init__(self, ax, resolution):
-        self.ax = ax
-        self.res = resolution
-        blank = np.ones((resolution, resolution, 3))
-        self.image = ax.imshow(blank, origin="lower", extent=(-1, 1, -1, 1), interpolation="bilinear",
-                               zorder=0, aspect="equal")
-        self.edge_image = ax.imshow(np.zeros((2 * resolution, 2 * resolution, 4)), origin="lower",
-                                    extent=(-1, 1, -1, 1), interpolation="nearest", zorder=1,
-                                    aspect="equal", visible=False)
-        self.edges = LineCollection([], colors="0.15", linewidths=0.7, zorder=2, visible=False)
-        ax.add_collection(self.edges)
-        # training points: dark edge; validation points: white edge (one collection, drawn fast)
-        self.points = ax.scatter([], [], s=22, marker="o", zorder=3)
-        self.clicked = ax.scatter([], [], s=260, marker="*", linewidths=1.2, edgecolors="k", zorder=4,
-                                  label="clicked")
-        self.warning = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                               fontsize=12, color="white", zorder=6, visible=False, wrap=True,
-                               bbox=dict(boxstyle="round,pad=0.5", fc="#b00020", ec="none", alpha=0.92))
-        self.empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                             fontsize=12, color="0.25", zorder=5)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        #: what changes from frame to frame (drawn over the cached background, in zorder)
-        self.moving = [self.image, self.edge_image, self.edges, self.points, self.clicked,
-                       self.empty, self.warning, ax.title]
-
-    def set_box(self, box):
-        x0, x1, y0, y1 = box
-        for im in (self.image, self.edge_image):
-            im.set_extent(box)
-        self.ax.set_xlim(x0, x1)
-        self.ax.set_ylim(y0, y1)
-
-    def set_data(self, Xtr, ytr, Xv, yv, Xc, yc):
-        colours = lambda y: [CLASS_COLOURS[int(c) % len(CLASS_COLOURS)] for c in y]  # noqa: E731
-        X = np.concatenate([Xtr, Xv]).reshape(-1, 2)
-        self.points.set_offsets(X)
-        self.points.set_facecolors(colours(np.concatenate([ytr, yv])) if len(X) else "none")
-        self.points.set_edgecolors(["0.1"] * len(Xtr) + ["white"] * len(Xv) if len(X) else "none")
-        self.points.set_linewidths([0.6] * len(Xtr) + [1.3] * len(Xv) if len(X) else 0.6)
-        self.points.set_visible(len(X) > 0)
-        self.clicked.set_offsets(Xc.reshape(-1, 2))
-        self.clicked.set_facecolors(colours(yc) if len(yc) else "none")
-        self.clicked.set_visible(len(yc) > 0)
 
 
 class TrainingApp(App):
@@ -176,7 +64,7 @@ class TrainingApp(App):
     rebuilds the same data, trains the same steps and shows the same picture.
     """
 
-    control_names = ("dataset", "noise", "n_per_class", "n_classes", "width", "depth", "optimizer",
+    controls = ("dataset", "noise", "n_per_class", "n_classes", "width", "depth", "optimizer",
                      "lr", "momentum", "batch_size", "seed", "speed", "tiling", "click_class")
     _DATA = ("dataset", "noise", "n_per_class", "n_classes", "seed")
     _MODEL = ("width", "depth", "optimizer")
@@ -186,7 +74,8 @@ class TrainingApp(App):
     def __init__(self, dataset="spiral", noise=0.2, n_per_class=100, n_classes=3, width=16, depth=2,
                  optimizer="momentum", lr=0.1, momentum=0.9, batch_size=32, seed=0, speed=10,
                  tiling=False, click_class=0, points=(), steps=0, time=None):
-        W = _WIDE
+        super().__init__()
+        W = WIDE
         self.dataset = widgets.Dropdown(options=DATA_CHOICES, value=dataset, description="data", style=W)
         self.noise = widgets.FloatSlider(value=noise, min=0.0, max=0.6, step=0.05, description="noise", style=W)
         self.n_per_class = widgets.IntSlider(value=n_per_class, min=10, max=200, step=10,
@@ -229,7 +118,7 @@ class TrainingApp(App):
 
         self.fig, _ = self.new_figure(figsize=(9.6, 4.1))
         self.fig.clear()
-        self.panels = [_DecisionPanel(self.fig.add_axes([0, 0, 0.1, 0.1]), self.RESOLUTION) for _ in range(2)]
+        self.panels = [DecisionPanel(self.fig.add_axes([0, 0, 0.1, 0.1]), self.RESOLUTION) for _ in range(2)]
         self.ax_loss = self.fig.add_axes([0, 0, 0.1, 0.1])
         self.ax_acc = self.fig.add_axes([0, 0, 0.1, 0.1], sharex=self.ax_loss)
         self._build_curves()
@@ -370,7 +259,7 @@ class TrainingApp(App):
     # -- callbacks ------------------------------------------------------------------------------
     def update(self, change=None):
         owner = change["owner"] if change else None
-        name = next((n for n, w in self.controls().items() if w is owner), None)
+        name = self.control_name(change)
         if owner is None or name in self._DATA:
             self._make_data()
             self._reset()
@@ -470,17 +359,16 @@ class TrainingApp(App):
                 p = softmax(o)
             res = self.RESOLUTION
             panel.image.set_data(rgba8(decision_rgb(p).reshape(res, res, 3)))
-            exact = show_tiling and n_units <= EXACT_TILING_MAX_UNITS and self.depth.value >= 1
+            exact = show_tiling and n_units <= EXACT_TILING_MAX_UNITS
             panel.edges.set_visible(bool(exact))
             panel.edge_image.set_visible(bool(show_tiling and not exact))
             if exact:
-                regs = _regions.linear_regions(params, self.box)
+                regs = linear_regions(params, self.box)
                 panel.edges.set_segments([np.vstack([r.vertices, r.vertices[:1]]) for r in regs])
                 self.n_regions = len(regs)
             elif show_tiling:
                 fine = 2 * res
-                _, fcache = fprop(params, self.fine_grid)
-                mask = tiling_edge_mask(fcache, len(tr.sizes) - 1, fine, fine)
+                mask = pattern_edges(activation_pattern(params, self.fine_grid).reshape(fine, fine, -1))
                 rgba = np.zeros((fine, fine, 4))
                 rgba[mask] = (0.1, 0.1, 0.1, 0.55)
                 panel.edge_image.set_data(rgba)
@@ -529,20 +417,20 @@ class TrainingApp(App):
             if what == "loss":                      # limits from all steps, so scrubbing keeps the axes
                 values.append(np.asarray(tr.history[key], dtype=float))
         # limits move in steps (1-2-5), so most frames keep the axes as they are
-        xlim = (0, _nice_above(max(hi_step, 50)))
+        xlim = (0, nice_above(max(hi_step, 50)))
         ylim = (0.05, 5.0)                     # widened only when the loss leaves this range
         if values:
             v = np.concatenate(values)
             v = v[np.isfinite(v) & (v > 0)]
             if len(v):
-                ylim = (min(0.05, _nice_below(max(v.min(), 1e-4))), max(5.0, _nice_above(v.max())))
+                ylim = (min(0.05, nice_below(max(v.min(), 1e-4))), max(5.0, nice_above(v.max())))
         if xlim != self.ax_loss.get_xlim():
             self.ax_loss.set_xlim(*xlim)
             self.frozen.invalidate()
         if ylim != self.ax_loss.get_ylim():
             self.ax_loss.set_ylim(*ylim)
             k0, k1 = math.floor(math.log10(ylim[0])), math.ceil(math.log10(ylim[1]))
-            _plain_log_ticks(self.ax_loss.yaxis, [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)
+            plain_log_ticks(self.ax_loss.yaxis, [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)
                                                   if ylim[0] <= m * 10.0 ** k <= ylim[1]])
             self.frozen.invalidate()
         for mark in self.time_marks:
@@ -587,261 +475,3 @@ class TrainingApp(App):
     def close(self):
         self.play.playing = False
         super().close()
-
-
-
-# ==================================================================================== loss surface
-
-def _param_keys(params):
-    L = sum(1 for k in params if k.startswith("W"))
-    return [k for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")]
-
-
-def flatten(params):
-    """θ as one vector (P,): W1, b1, W2, b2, … each raveled, in that order."""
-    return np.concatenate([np.ravel(params[k]) for k in _param_keys(params)])
-
-
-def unflatten(theta, like):
-    """The inverse of :func:`flatten`: a params dict shaped like ``like`` (views into ``theta``)."""
-    out, start = {}, 0
-    for k in _param_keys(like):
-        n = np.size(like[k])
-        out[k] = theta[start:start + n].reshape(np.shape(like[k]))
-        start += n
-    return out
-
-
-def full_batch_paths(params0, X, y, lr, mus, steps):
-    """θ_0, θ_1, …, θ_T of full-batch momentum from θ0, for several μ at once, and L(θ_t).
-
-    params0: a one-hidden-layer net {'W1' (H, D), 'b1', 'W2' (C, H), 'b2'};  X (N, D), y (N,);
-    mus: K values of μ (μ = 0 is plain SGD: Δ = ∂L/∂θ, so θ ← θ − η ∂L/∂θ)
-    ->  thetas (K, T+1, P) (flattened as :func:`flatten`),  losses (K, T+1)
-
-    The loop of the Optimization slide with the batch = all N examples, written out for this
-    small network and run for the K optimisers side by side (fast enough for a slider):
-
-        z1 = X W1ᵀ + b1,  h1 = max(0, z1),  o = h1 W2ᵀ + b2,  L = mean_n −log p(c_{y_n} | x_n)
-        ∂L/∂o = (p − Y)/N,  ∂L/∂W2 = ∂L/∂oᵀ h1,  ∂L/∂h1 = ∂L/∂o W2,  ∂L/∂z1 = ∂L/∂h1 · [z1 > 0],
-        ∂L/∂W1 = ∂L/∂z1ᵀ X,  ∂L/∂b = Σ_n ∂L/∂z
-        Δ ← μ Δ + ∂L/∂θ ;  θ ← θ − η Δ
-
-    A path whose loss stops being finite is frozen where it was (its later θ_t repeat the last
-    finite one and its losses are inf).
-    """
-    mus = np.asarray(mus, dtype=float)
-    K, N = len(mus), len(y)
-    H, D = np.shape(params0["W1"])
-    C = np.shape(params0["W2"])[0]
-    theta = np.tile(flatten(params0), (K, 1))                    # (K, P)
-    i1, i2, i3 = H * D, H * D + H, H * D + H + C * H
-    W1, b1 = theta[:, :i1].reshape(K, H, D), theta[:, i1:i2]     # views into theta
-    W2, b2 = theta[:, i2:i3].reshape(K, C, H), theta[:, i3:]
-    Y = np.zeros((N, C))
-    Y[np.arange(N), y] = 1.0
-    delta = np.zeros_like(theta)
-    alive = np.ones(K, dtype=bool)
-    thetas = np.empty((K, steps + 1, theta.shape[1]))
-    losses = np.full((K, steps + 1), np.inf)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(steps + 1):
-            thetas[:, t] = theta
-            z1 = np.matmul(X, W1.transpose(0, 2, 1)) + b1[:, None, :]         # (K, N, H)
-            h1 = np.maximum(z1, 0.0)
-            o = np.matmul(h1, W2.transpose(0, 2, 1)) + b2[:, None, :]         # (K, N, C)
-            m = o.max(axis=2, keepdims=True)
-            e = np.exp(o - m)
-            sum_e = e.sum(axis=2, keepdims=True)
-            L = np.mean(np.log(sum_e[..., 0]) + m[..., 0] - o[:, np.arange(N), y], axis=1)
-            alive &= np.isfinite(L)
-            losses[alive, t] = L[alive]
-            if t == steps or not alive.any():
-                break
-            do = (e / sum_e - Y) / N                                           # ∂L/∂o
-            dz1 = np.matmul(do, W2) * (z1 > 0)                                 # ∂L/∂z1
-            g = np.concatenate([np.matmul(dz1.transpose(0, 2, 1), X).reshape(K, -1), dz1.sum(axis=1),
-                                np.matmul(do.transpose(0, 2, 1), h1).reshape(K, -1), do.sum(axis=1)], axis=1)
-            g[~alive] = 0.0
-            delta *= mus[:, None]
-            delta += g                                                         # Δ ← μ Δ + ∂L/∂θ
-            theta -= lr * delta                                                # θ ← θ − η Δ
-            bad = ~np.all(np.isfinite(theta), axis=1)
-            if bad.any():                                                      # freeze a path that blew up
-                theta[bad] = thetas[bad, t]
-                alive &= ~bad
-        thetas[:, t + 1:] = thetas[:, t:t + 1]
-    return thetas, losses
-
-
-def loss_on_plane(params0, e1, e2, alphas, betas, X, y):
-    """The loss on a 2-D slice of θ-space: ``L(θ0 + a e1 + b e2)`` for every (a, b) of a grid.
-
-    params0: the network at θ0;  e1, e2: (P,) directions (flattened as :func:`flatten`);
-    alphas (A,), betas (B,)  ->  L (B, A), row i at ``betas[i]``.
-    All A·B networks are evaluated in one batched forward pass (numpy broadcasting).
-    """
-    keys = _param_keys(params0)
-    th0 = flatten(params0)
-    a, b = np.meshgrid(alphas, betas)
-    thetas = th0[None, :] + a.reshape(-1, 1) * e1[None, :] + b.reshape(-1, 1) * e2[None, :]  # (G, P)
-    G = len(thetas)
-    h = np.broadcast_to(X, (G,) + X.shape)
-    start = 0
-    L = len(keys) // 2
-    for l in range(1, L + 1):
-        Wshape = np.shape(params0[f"W{l}"])
-        nW, nb = int(np.prod(Wshape)), Wshape[0]
-        W = thetas[:, start:start + nW].reshape(G, *Wshape)
-        bias = thetas[:, start + nW:start + nW + nb]
-        start += nW + nb
-        z = np.matmul(h, W.transpose(0, 2, 1)) + bias[:, None, :]
-        h = np.maximum(z, 0.0) if l < L else z
-    m = h.max(axis=2, keepdims=True)                      # log-softmax, stably
-    logp = h - m - np.log(np.exp(h - m).sum(axis=2, keepdims=True))
-    nll = -logp[:, np.arange(len(y)), y].mean(axis=1)
-    return nll.reshape(len(betas), len(alphas))
-
-
-def path_plane(path_a, path_b, seed=0):
-    """A plane through θ0 for drawing two paths that start there: ``(e1, e2, scale, held)``.
-
-    e1 points from θ0 to the end of ``path_a``; e2 (⊥ e1) is the direction in which the two
-    paths move most besides e1 (the top singular vector of what is left of θ_t − θ0). Both are
-    unit vectors; ``scale = ‖θ_end(a) − θ0‖``, so the end of path a is at (1, 0) in units of
-    ``scale``; ``held`` is the fraction of the paths' movement Σ‖θ_t − θ0‖² inside the plane.
-    """
-    th0 = path_a[0]
-    D = np.concatenate([path_a - th0, path_b - th0])
-    rng = np.random.default_rng(seed)
-    d = path_a[-1] - th0
-    if np.linalg.norm(d) < 1e-12:
-        d = path_b[-1] - th0
-    if np.linalg.norm(d) < 1e-12:
-        d = rng.standard_normal(len(th0))
-    scale = float(np.linalg.norm(d))
-    e1 = d / scale
-    R = D - np.outer(D @ e1, e1)
-    if np.linalg.norm(R) > 1e-9 * max(scale, 1e-300):
-        e2 = np.linalg.svd(R, full_matrices=False)[2][0]
-    else:
-        e2 = rng.standard_normal(len(th0))
-    e2 = e2 - (e2 @ e1) * e1
-    e2 /= np.linalg.norm(e2)
-    if (path_b[-1] - th0) @ e2 < 0:
-        e2 = -e2
-    total = float((D ** 2).sum())
-    inside = float(((D @ e1) ** 2).sum() + ((D @ e2) ** 2).sum())
-    return e1, e2, scale, (inside / total if total > 0 else 1.0)
-
-
-class LossSurfaceApp(App):
-    """SGD and momentum from the same θ0, drawn on a 2-D slice of the real network's loss.
-
-    A small network (2 → 6 → 3, P = 39 parameters) learns three overlapping Gaussian blobs
-    with full-batch steps (so the paths show the optimisers, not mini-batch noise). Both paths
-    live in the 39-dimensional θ-space; the picture is the plane through θ0 that contains the
-    end of the momentum path (at (1, 0)) and the direction in which the paths move most besides
-    (:func:`path_plane`), coloured by ``log10 L(θ0 + a e1 + b e2)``. The paths are projected onto
-    it; the title says how much of their movement the plane holds. Right: the loss of both
-    along the steps (the true loss, not the slice's).
-
-    Controls: ``lr`` (η), ``momentum`` (μ), ``steps``, ``seed`` (θ0).
-    """
-
-    control_names = ("lr", "momentum", "steps", "seed")
-    GRID = 23
-    MAX_STEPS = 200
-    BOX = (-0.35, 1.35, -0.85, 0.85)                  # (a, b) in units of the momentum path
-    CLIM = (math.log10(0.15), math.log10(6.0))         # colours of log10 L (fixed, so they compare)
-
-    def __init__(self, lr=0.05, momentum=0.9, steps=100, seed=0):
-        W = _WIDE
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-2.5, max=0, step=0.1,
-                                         description="η (learning rate)", readout_format=".2g", style=W)
-        self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05,
-                                            description="μ (momentum)", style=W)
-        self.steps = widgets.IntSlider(value=steps, min=10, max=self.MAX_STEPS, step=10, description="steps",
-                                       style=W)
-        self.seed = widgets.IntSlider(value=seed, min=0, max=10, description="seed (θ0)", style=W)
-        self.X, self.y = DATASETS["gaussians"](n_per_class=30, n_classes=3, noise=0.6, seed=0)
-        self._cache = {}
-        self.fig, (self.ax, self.ax_loss) = self.new_figure(figsize=(9.6, 4.1), ncols=2,
-                                                            gridspec_kw=dict(width_ratios=[1.25, 1]))
-        a0, a1, b0, b1 = self.BOX
-        self.alphas = np.linspace(a0, a1, self.GRID)
-        self.betas = np.linspace(b0, b1, self.GRID)
-        self.image = self.ax.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", cmap="viridis",
-                                    extent=self.BOX, aspect="equal", interpolation="bilinear",
-                                    vmin=self.CLIM[0], vmax=self.CLIM[1])
-        cbar = self.fig.colorbar(self.image, ax=self.ax, fraction=0.04, pad=0.02)
-        cbar.set_label("log$_{10}$ L on the slice")
-        self.contours = None
-        self.paths, self.curves = {}, {}
-        for kind, colour in OPTIMIZER_COLOURS.items():
-            self.paths[kind], = self.ax.plot([], [], "-o", color=colour, ms=2.5, lw=1.8,
-                                             label=OPTIMIZER_NAMES[kind], markeredgecolor="none")
-            self.curves[kind], = self.ax_loss.plot([], [], "-", color=colour, lw=2, label=OPTIMIZER_NAMES[kind])
-        self.start_dot, = self.ax.plot([0], [0], "o", ms=9, mfc="white", mec="k", label="start θ0", zorder=5)
-        self.ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
-        self.ax.set_xlabel("$e_1$: towards where momentum ends (= 1)")
-        self.ax.set_ylabel("$e_2$")
-        self.ax.set_xlim(a0, a1)
-        self.ax.set_ylim(b0, b1)
-        self.ax_loss.set_yscale("log")
-        self.ax_loss.set_xlim(0, self.MAX_STEPS)
-        self.ax_loss.set_ylim(0.15, 6.0)
-        _plain_log_ticks(self.ax_loss.yaxis, [0.2, 0.3, 0.5, 1, 2, 5])
-        self.ax_loss.set_xlabel("step")
-        self.ax_loss.set_ylabel("loss L (log scale)")
-        self.ax_loss.grid(True, alpha=0.3)
-        self.ax_loss.legend(fontsize=9, loc="upper right")
-        self.ax_loss.spines[["top", "right"]].set_visible(False)
-        self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.86, wspace=0.42)
-        self.frozen = self.freeze_background([self.image, *self.paths.values(), self.start_dot,
-                                              *self.curves.values(), self.ax.title, self.ax_loss.title])
-        self.start()
-
-    def paths_in_theta(self):
-        """θ0 and both optimisers from it for (at least) ``steps`` steps, cached by (η, μ, seed):
-        ``params0, {'sgd': (thetas (T+1, P), losses (T+1,)), 'momentum': (…)}``."""
-        key = (self.lr.value, self.momentum.value, self.seed.value)
-        if key not in self._cache or len(self._cache[key][1]["sgd"][1]) < self.steps.value + 1:
-            params0 = init_params([2, 6, 3], seed=self.seed.value)
-            thetas, losses = full_batch_paths(params0, self.X, self.y, self.lr.value,
-                                              [0.0, self.momentum.value], self.steps.value)
-            self._cache[key] = (params0, {"sgd": (thetas[0], losses[0]), "momentum": (thetas[1], losses[1])})
-            if len(self._cache) > 64:
-                self._cache.pop(next(iter(self._cache)))
-        return self._cache[key]
-
-    def update(self, change=None):
-        params0, full = self.paths_in_theta()
-        T = self.steps.value
-        paths = {k: th[:T + 1] for k, (th, _) in full.items()}
-        e1, e2, scale, self.held = path_plane(paths["momentum"], paths["sgd"], seed=self.seed.value)
-        th0 = paths["sgd"][0]
-        E = np.stack([e1, e2], axis=1) / scale
-        self.coords = {k: (P - th0) @ E for k, P in paths.items()}
-        with np.errstate(over="ignore", invalid="ignore"):
-            Lgrid = loss_on_plane(params0, e1 * scale, e2 * scale, self.alphas, self.betas, self.X, self.y)
-        self.surface = Lgrid
-        logL = np.log10(np.clip(np.nan_to_num(Lgrid, nan=1e6, posinf=1e6), 1e-6, 1e6))
-        self.image.set_data(logL)
-        old, self.contours = self.contours, self.ax.contour(   # zorder: over the image, under the paths
-            self.alphas, self.betas, logL, levels=np.linspace(*self.CLIM, 12), colors="white", linewidths=0.6,
-            alpha=0.55, zorder=1)
-        self.frozen.replace(old, self.contours)
-        for kind, c in self.coords.items():
-            self.paths[kind].set_data(c[:, 0], c[:, 1])
-        self.final = {}
-        for kind, (_, L) in full.items():
-            L = L[:T + 1]
-            ok = np.isfinite(L)
-            self.curves[kind].set_data(np.arange(len(L))[ok], np.clip(L[ok], 0.15, 6.0))
-            self.final[kind] = float(L[ok][-1])
-        self.ax.set_title(f"L on a plane through θ0 (holds {self.held:.0%} of both paths)", fontsize=10.5)
-        blew = [OPTIMIZER_NAMES[k] for k, (_, L) in full.items() if not np.all(np.isfinite(L[:T + 1]))]
-        self.ax_loss.set_title(f"{' and '.join(blew)} diverged: η is too large" if blew else
-                               f"step {T}: SGD {self.final['sgd']:.3f}, momentum {self.final['momentum']:.3f}",
-                               fontsize=10.5, color="#b00020" if blew else "black")

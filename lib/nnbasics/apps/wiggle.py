@@ -9,46 +9,29 @@ takes; sliders for ε (log scale) and for which weight.
 
 ``WiggleTrainApp``: the rule applied to every parameter, step after step, on a 2-D data set:
 the decision regions, the loss curve (next to plain gradient descent with backprop), and a
-count of loss evaluations — P + 1 per wiggle step, against about three forward-pass
+count of loss evaluations — |θ| + 1 per wiggle step, against about three forward-pass
 equivalents per backprop step.
 """
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from .. import data, gradcheck, losses, network, optim
+from .. import data, losses, network, optim
+from ..gradcheck import wiggle_train
+from ..landscape import loss_along, param_names
+from ..plots import OKABE_ITO, WIDE
+from ..problems import wiggle_problem
 from .base import App
 
-__all__ = ["WiggleApp", "WiggleTrainApp", "param_names", "wiggle_problem", "wiggle_train"]
+__all__ = ["WiggleApp", "WiggleTrainApp"]
 
-# Okabe–Ito colours (colour-blind safe)
-BLUE, ORANGE, VERMILLION, GREEN, SKY, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9", "0.55"
-
-
-def param_names(params):
-    """Every scalar parameter as ``(key, index)``, in the order W1, b1, W2, b2, …, row by row."""
-    L = network.n_layers(params)
-    return [(f"{k}{l}", tuple(int(j) for j in i)) for l in range(1, L + 1) for k in "Wb"
-            for i in np.ndindex(params[f"{k}{l}"].shape)]
+BLUE, ORANGE, GREEN, SKY, GREY = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["sky"],
+                                  "0.55")
 
 
 def _label(key, index):
     """``W2[1,3]`` / ``b1[2]``, the slides' W^l_{i,j} with 0-based indices."""
     return f"{key}[{','.join(map(str, index))}]"
-
-
-def wiggle_problem(seed=0):
-    """The small problem of the wiggle slice: a [2, 4, 4, 3] ReLU net on 90 spiral points.
-
-    Returns ``(params, X, y, f)`` with ``f(params) = L`` the mean softmax loss on (X, y).
-    """
-    X, y = data.make_spiral(n_per_class=30, n_classes=3, noise=0.2, seed=seed)
-    params = network.init_params([2, 4, 4, 3], seed=seed + 1)
-
-    def f(p):
-        return losses.softmax_loss(network.fprop(p, X)[0], y)[0]
-
-    return params, X, y, f
 
 
 class WiggleApp(App):
@@ -65,14 +48,17 @@ class WiggleApp(App):
     SPAN = np.linspace(-2.0, 2.0, 161)                   # the slice: Δ = w − w_k
     ZOOM = np.linspace(-2.5, 2.5, 41)                    # the zoom, in units of ε
 
+    controls = ("weight", "eps")
+
     def __init__(self, weight=5, eps=0.05):
+        super().__init__()
         self.params, self.X, self.y, self.f = wiggle_problem()
         self.names = param_names(self.params)
         self.weight = widgets.IntSlider(value=weight, min=0, max=len(self.names) - 1, step=1,
-                                        description="which weight k", style={"description_width": "initial"},
+                                        description="which weight k", style=WIDE,
                                         layout=widgets.Layout(width="420px"))
         self.eps = widgets.FloatLogSlider(value=eps, base=10, min=-6, max=0, step=0.25, description="wiggle ε",
-                                          readout_format=".1e", style={"description_width": "initial"},
+                                          readout_format=".1e", style=WIDE,
                                           layout=widgets.Layout(width="420px"))
         self.L0 = self.f(self.params)
         o, self.cache = network.fprop(self.params, self.X)
@@ -84,28 +70,9 @@ class WiggleApp(App):
 
     # -- the loss along one weight ------------------------------------------------------------
     def _slice(self, k, deltas):
-        """L(θ with w_k + Δ) for every Δ in ``deltas``, all in one batched forward pass.
-
-        Changing w_k = W_l[j, i] (or b_l[j]) changes only column j of z_l, by Δ · h_{l−1}[:, i]
-        (or by Δ); the layers above are recomputed for all Δ at once, as a (len(deltas), N, ·)
-        stack. Equal to calling ``f`` once per Δ (the tests check it), about 100× faster.
-        """
+        """L(θ with w_k + Δ) for every Δ in ``deltas`` (:func:`nnbasics.landscape.loss_along`)."""
         key, idx = self.names[k]
-        l = int(key[1:])
-        deltas = np.asarray(deltas, dtype=float)
-        z = np.repeat(self.cache[f"z{l}"][None], len(deltas), axis=0)       # (Δ, N, N_l)
-        j = idx[0]
-        if key[0] == "W":
-            h_prev = self.cache[f"h{l - 1}"] if l > 1 else self.cache["x"]
-            z[:, :, j] += deltas[:, None] * h_prev[None, :, idx[1]]
-        else:
-            z[:, :, j] += deltas[:, None]
-        L = network.n_layers(self.params)
-        for m in range(l + 1, L + 1):
-            z = np.maximum(z, 0.0) @ self.params[f"W{m}"].T + self.params[f"b{m}"]
-        mx = z.max(axis=2, keepdims=True)                                    # z is now o: (Δ, N, C)
-        logp = z - mx - np.log(np.exp(z - mx).sum(axis=2, keepdims=True))
-        return -logp[:, np.arange(len(self.y)), self.y].mean(axis=1)
+        return loss_along(self.params, self.X, self.y, key, idx, deltas)
 
     def wiggle(self, k, eps):
         """The slide's two loss evaluations for weight k: ``(L(θ), L(θ with w_k + ε), new w_k − w_k)``."""
@@ -212,21 +179,6 @@ class WiggleApp(App):
         return widgets.VBox([widgets.HBox([self.weight, self.eps]), self.canvas, self.readout, self.status])
 
 
-def wiggle_train(params, f, steps, eps):
-    """Wiggle every parameter ``steps`` times (the slide's rule, :func:`nnbasics.wiggle_step`).
-
-    Returns ``(losses (steps + 1,), snapshots, n_evals (steps + 1,))``: the loss before each step
-    and after the last, a copy of the parameters at every step, and the cumulative number of
-    loss evaluations (P + 1 per step). ``params`` is changed in place.
-    """
-    L, snaps, evals = [f(params)], [{k: v.copy() for k, v in params.items()}], [0]
-    for _ in range(steps):
-        evals.append(evals[-1] + gradcheck.wiggle_step(f, params, eps=eps))
-        L.append(f(params))
-        snaps.append({k: v.copy() for k, v in params.items()})
-    return np.array(L), snaps, np.array(evals)
-
-
 class WiggleTrainApp(App):
     """Training by wiggling: every parameter, every step, by the slide's rule; the cost counted.
 
@@ -234,7 +186,7 @@ class WiggleTrainApp(App):
     [2, 8, 8, 2] net) and a gradient-descent run with backprop from the same start are
     computed once; the ``step`` slider (and its play button) scrubs through them. Left: the
     decision regions and the data at that step. Right: both loss curves. Below: the loss
-    evaluations used so far, t · (P + 1), against backprop's t forward + t backward passes.
+    evaluations used so far, t · (|θ| + 1), against backprop's t forward + t backward passes.
     """
 
     N_STEPS = 60
@@ -242,15 +194,16 @@ class WiggleTrainApp(App):
     LR = 0.3
     SIZES = [2, 8, 8, 2]
 
-    control_names = ("step",)
+    controls = ("step",)
 
     def __init__(self, step=30):
+        super().__init__()
         self.X, self.y = data.make_circles(n_per_class=40, n_classes=2, noise=0.15, seed=0)
         params = network.init_params(self.SIZES, seed=0)
-        self.P = network.count_params(params)
+        self.n_params = network.count_params(params)
         f = lambda p: losses.softmax_loss(network.fprop(p, self.X)[0], self.y)[0]
         gd = {k: v.copy() for k, v in params.items()}
-        self.losses, self.snaps, self.evals = wiggle_train(params, f, self.N_STEPS, self.EPS)
+        self.losses, self.snaps, self.evals = wiggle_train(f, params, self.N_STEPS, self.EPS)
         self.gd_losses = []
         opt = optim.SGD(self.LR)
         for _ in range(self.N_STEPS + 1):
@@ -260,7 +213,7 @@ class WiggleTrainApp(App):
             opt.step(gd, network.bprop(do, cache, gd))
         self.gd_losses = np.array(self.gd_losses)
         self.step = widgets.IntSlider(value=step, min=0, max=self.N_STEPS, step=1, description="wiggle step t",
-                                      style={"description_width": "initial"}, layout=widgets.Layout(width="480px"))
+                                      style=WIDE, layout=widgets.Layout(width="480px"))
         self.play = widgets.Play(min=0, max=self.N_STEPS, step=1, interval=120, description="play")
         widgets.jslink((self.play, "value"), (self.step, "value"))
         self._build()
@@ -319,8 +272,8 @@ class WiggleTrainApp(App):
             "<div style='font-size:14px;line-height:1.6'>"
             f"after <b>t = {t}</b> steps: loss {self.losses[t]:.3f} (backprop: {self.gd_losses[t]:.3f}), "
             f"training accuracy {acc:.0%}<br>"
-            f"wiggling has evaluated the loss <b>{n_w:,}</b> times &nbsp;= t · (P + 1) = {t} · {self.P + 1} "
-            f"&nbsp; (P = {self.P} parameters)<br>"
+            f"wiggling has evaluated the loss <b>{n_w:,}</b> times &nbsp;= t · (|θ| + 1) = {t} · {self.n_params + 1} "
+            f"&nbsp; (|θ| = {self.n_params} parameters)<br>"
             f"backprop would need t forward + t backward passes ≈ 3t = <b>{n_b:,}</b> forward-pass "
             f"equivalents (BPROP ≈ 2 × FPROP) &nbsp;→&nbsp; wiggling costs <b>{ratio}</b></div>")
 
