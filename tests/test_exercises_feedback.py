@@ -59,15 +59,16 @@ def test_hint_first_then_a_pointer_then_the_code_on_request():
     assert "reveal" not in str(first) and not first.solution
     second = exercises.check_one_hot(_wrong_one_hot)
     assert second.tries == 2
-    assert "check_one_hot(your_function, reveal=True)" in str(second)
+    assert "check_one_hot(_wrong_one_hot, reveal=True)" in str(second)
     assert "reveal=True" in second._repr_html_()
     assert "np.zeros((len(y), C))" not in str(second)
     shown = exercises.check_one_hot(_wrong_one_hot, reveal=True)
     assert shown.solution == reference_code("one_hot")
     assert "np.zeros((len(y), C))" in str(shown) and "still stuck" not in str(shown)
     assert "np.zeros((len(y), C))" in shown._repr_html_()
-    # another exercise has its own count; a right answer carries no pointer
+    # another exercise has its own count; a lambda is named "your_function"; a right answer carries no pointer
     assert "reveal" not in str(exercises.check_kink(lambda w, b: b / w))
+    assert "check_kink(your_function, reveal=True)" in str(exercises.check_kink(lambda w, b: b / w))
     assert "reveal" not in str(exercises.check_one_hot(lambda y, C: np.eye(C)[y]))
 
 

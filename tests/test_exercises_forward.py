@@ -102,6 +102,7 @@ MSE = Table(check_mse_loss, [mse_sum, mse_rows, mse_norm, mse_tuple], [
     Wrong("np.mean over axis 1", lambda p, t: np.mean((p - t) ** 2, axis=1), "per_example", "np.mean with an axis"),
     Wrong("per example", lambda p, t: 0.5 * np.sum((p - t) ** 2, axis=1), "per_example", "one loss per example"),
     Wrong("absolute", lambda p, t: 0.5 * np.sum(np.abs(p - t)) / len(p), "abs", "absolute"),
+    Wrong("int()", lambda p, t: int(0.5 * np.sum((p - t) ** 2) / len(p)), "values", "the answer is"),
 ])
 
 
@@ -199,6 +200,7 @@ KINK = Table(check_kink, [kink_formula, kink_solve], [
     Wrong("-b", lambda w, b: -b, "no_division", "division"),
     Wrong("-b*w", lambda w, b: -b * w, "product", "multiplied"),
     Wrong("-b // w", lambda w, b: -b // w, "floor_division", "//"),
+    Wrong("rounded to 2 decimals", lambda w, b: round(-b / w, 2), "values", "the answer is"),
 ])
 
 
@@ -309,6 +311,7 @@ NLL = Table(check_nll, [nll_fancy, nll_loop, nll_onehot], [
     Wrong("every entry", lambda p, y: -np.mean(np.log(p)), "all_classes", "every entry"),
     Wrong("p[:, y]", lambda p, y: -np.mean(np.log(p[:, y])), "wrong_index", "(N, N) block"),
     Wrong("no log", lambda p, y: -np.mean(p[np.arange(len(y)), y]), "no_log", "log is missing"),
+    Wrong("largest p, not y's", lambda p, y: -np.mean(np.log(p.max(axis=1))), "ignores_y", "true class"),
     Wrong("log10", lambda p, y: -np.mean(np.log10(p[np.arange(len(y)), y])), "log_base", "log10"),
 ])
 

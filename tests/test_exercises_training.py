@@ -126,6 +126,7 @@ ACCURACY = Table(check_accuracy, [accuracy_mean, accuracy_count, accuracy_predic
     Wrong("// truncates", _acc("floor"), "truncated", "rounded down"),
     Wrong("argmax axis 0", _acc("axis"), "axis", "argmax ran down the columns"),
     Wrong("hard-coded 0.65", _acc("fixed"), "hard_coded", "first 8"),
+    Wrong("rounded to 1 decimal", lambda params, X, y: round(accuracy_mean(params, X, y), 1), "values", "0.6"),
 ])
 
 

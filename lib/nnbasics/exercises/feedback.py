@@ -46,7 +46,8 @@ class Feedback:
     hint: str = ""
     mistake: str = ""
     solution: str = ""
-    check: str = ""      # the check's name, for the "still stuck?" line
+    check: str = ""      # the check and the function it was given, for the "still stuck?" line
+    function: str = "your_function"
     tries: int = 0       # wrong answers to this exercise so far in this session
     exception: BaseException | None = field(default=None, repr=False, compare=False)
 
@@ -65,8 +66,8 @@ class Feedback:
     def stuck(self):
         """The pointer to the reference code, shown from the second wrong answer on (and not once shown)."""
         if self.status == "wrong" and self.tries >= 2 and not self.solution and self.check:
-            return (f"still stuck? {self.check}(your_function, reveal=True) shows a reference solution "
-                    "— try the hint first.")
+            return (f"still stuck? {self.check}({self.function}, reveal=True) shows a reference solution — try "
+                    "the hint first.")
         return ""
 
     def __str__(self):
@@ -115,6 +116,7 @@ def checker(exercise):
 
         @functools.wraps(check)
         def run(*args, reveal=False, **kwargs):
+            fn = None
             try:
                 fn, = sig.bind(*args, **kwargs).arguments.values()
             except TypeError as e:
@@ -128,7 +130,10 @@ def checker(exercise):
                                   f"({type(e).__name__}: {e}).", "return what the exercise asks for: the type and "
                                   "shape in the comment of its cell.", "unusable", exception=e)
             fb.check = run.__name__
-            if fb.status == "wrong":
+            name = getattr(fn, "__name__", "") if callable(fn) else ""
+            if name.isidentifier():
+                fb.function = name
+            if fb.status == "wrong" and fb.mistake != "not_callable":    # a wrong answer, not a wrong call
                 _WRONG_TRIES[exercise] += 1
                 fb.tries = _WRONG_TRIES[exercise]
             if reveal:

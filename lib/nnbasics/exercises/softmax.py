@@ -11,6 +11,7 @@ Each ``check_*`` runs the student's function on fixed inputs against the referen
                           'all_classes' −Σ log p over every class, not only the true one
                           'wrong_index' p[:, y] (an N × N block) instead of one entry per row
                           'no_log' −p of the true class, not −log p   'log_base' log10 or log2
+                          'ignores_y' the largest p of each row, not the true class's
     check_softmax_grad    'sign' y − p   'missing_y' p alone   'no_softmax' o − y
                           'label_not_one_hot' p − y with the integer label y   'off_by_one' the 1
                           subtracted at the wrong class
@@ -117,6 +118,9 @@ def check_nll(nll):
          "in row n keep only the entry of the true class y_n."),
         ("wrong_index", -np.log(p[:, y]).mean(), "p[:, y] picks an (N, N) block: every example with "
          "every label.", "pick one entry per row: row n, column y_n (index with the row numbers and y together)."),
+        ("ignores_y", -np.log(p.max(axis=1)).mean(), "you took the largest probability of each row; the loss "
+         "takes the probability of the true class y_n, whichever it is.", "use the labels y to pick the entry of "
+         "each row."),
         ("no_log", -picked.mean(), "you averaged −p of the true class: the log is missing.",
          "L = −(1/N) Σ_n log p(c_{y_n}|x_n)."),
         ("log_base", -np.log10(picked).mean(), "you used log10; the loss uses the natural log.", "np.log is ln."),

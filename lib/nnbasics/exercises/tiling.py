@@ -21,7 +21,7 @@ __all__ = ["check_kink", "check_collapse", "check_max_regions"]
 def check_kink(kink):
     """``kink(w, b)``: where the unit ``max(0, w x + b)`` of a 1-D input bends: x = −b / w."""
     ex = "kink"
-    cases = [(2.0, 1.0), (-0.5, 1.5), (1.5, -3.0)]         # both signs of w and of b
+    cases = [(3.0, 1.0), (-0.7, 1.5), (1.5, -3.2)]         # both signs of w and b; no kink a round number
     got = []
     for w, b in cases:
         g, fb = attempt(ex, kink, w, b)
