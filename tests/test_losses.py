@@ -167,3 +167,60 @@ def test_mse_loss_is_nonnegative_zero_at_the_target_and_its_gradient_is_the_mean
     assert L >= 0
     assert nb.mse_loss(target, target)[0] == 0.0
     np.testing.assert_allclose(d, (pred - target) / pred.shape[0], rtol=1e-15)
+
+
+# -- "(plus some regularization term)": L2 weight decay -----------------------------------------
+def test_l2_penalty_is_half_lambda_times_the_squared_weights_and_leaves_biases_alone():
+    params = nb.init_params([3, 5, 4, 2], seed=1)
+    R, dR = nb.l2_penalty(params, 0.3)
+    by_hand = 0.15 * sum(np.sum(params[k] ** 2) for k in ("W1", "W2", "W3"))
+    assert R == pytest.approx(by_hand, rel=1e-12)
+    assert set(dR) == set(params)
+    for k in ("W1", "W2", "W3"):
+        np.testing.assert_array_equal(dR[k], 0.3 * params[k])
+    for k in ("b1", "b2", "b3"):
+        assert dR[k].shape == params[k].shape and not dR[k].any()
+    R0, dR0 = nb.l2_penalty(params, 0)
+    assert R0 == 0 and not any(v.any() for v in dR0.values())
+
+
+@pytest.mark.parametrize("lam", [1e-3, 0.1, 2.0])
+def test_l2_penalty_gradient_equals_central_differences(lam):
+    params = nb.init_params([2, 6, 3], seed=4)
+    numeric = nb.numerical_gradient(lambda p: nb.l2_penalty(p, lam)[0], params)
+    _, dR = nb.l2_penalty(params, lam)
+    for k in params:
+        assert nb.rel_error(dR[k], numeric[k]) < 1e-8 or np.abs(dR[k] - numeric[k]).max() < 1e-10, k
+
+
+def test_l2_penalty_plus_loss_gradient_is_the_gradient_of_the_sum():
+    # the Trainer adds dR to bprop's gradient: that must be the gradient of L + R
+    X, y = nb.make_moons(n_per_class=10, seed=2)
+    params = nb.init_params([2, 5, 2], seed=2)
+    lam = 0.05
+
+    def objective(p):
+        return nb.softmax_loss(nb.fprop(p, X)[0], y)[0] + nb.l2_penalty(p, lam)[0]
+
+    o, cache = nb.fprop(params, X)
+    g = nb.bprop(nb.softmax_loss(o, y)[1], cache, params)
+    dR = nb.l2_penalty(params, lam)[1]
+    report = nb.grad_check(objective, params, {k: g[k] + dR[k] for k in params})
+    assert report.ok and report.max_error < 1e-7
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (-0.1, ValueError, r"lam \(the weight decay λ\) must be a finite number >= 0; got -0\.1"),
+    (float("nan"), ValueError, r"lam \(the weight decay λ\) must be a finite number >= 0"),
+    ("0.1", TypeError, r"lam \(the weight decay λ\) must be a number, got str"),
+])
+def test_l2_penalty_names_a_bad_lambda(bad, exc, match):
+    with pytest.raises(exc, match=match):
+        nb.l2_penalty(nb.init_params([2, 3, 2]), bad)
+
+
+def test_l2_penalty_names_bad_params():
+    with pytest.raises(TypeError, match="params must be a dict"):
+        nb.l2_penalty([np.ones((2, 2))], 0.1)
+    with pytest.raises(ValueError, match=r"params\['W1'\] contains NaN"):
+        nb.l2_penalty({"W1": np.array([[np.nan]]), "b1": np.zeros(1)}, 0.1)

@@ -177,3 +177,39 @@ def test_grid_search_breaks_ties_by_the_parameter_count(monkeypatch):
     counts = {k: nb.count_params(tr.params) for k, tr in res.trainers.items()}
     assert counts[(8, 2)] == 114 and counts[(16, 1)] == 82
     assert res.best == (16, 1)
+
+
+def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only(spiral):
+    X, y = spiral
+    lam = 0.05
+    tr = Trainer(X, y, optimizer="sgd", lr=0.5, batch_size=8, seed=3, weight_decay=lam)
+    before = copy.deepcopy(tr.params)
+    rng = np.random.default_rng([3, 1])         # the trainer's mini-batch order
+    B = next(nb.iterate_minibatches(len(tr.y), 8, rng))
+    o, cache = nb.fprop(before, tr.X[B])
+    L, do = nb.softmax_loss(o, tr.y[B])
+    g = nb.bprop(do, cache, before)
+    assert tr.train_step() == pytest.approx(L, abs=1e-12)        # the data loss is reported
+    for k in before:
+        decay = lam * before[k] if k.startswith("W") else 0.0     # biases are not decayed
+        np.testing.assert_allclose(tr.params[k], before[k] - 0.5 * (g[k] + decay), rtol=0, atol=1e-12)
+
+
+def test_weight_decay_shrinks_the_weights_and_configure_changes_it(spiral):
+    X, y = spiral
+    runs = {lam: Trainer(X, y, seed=0, weight_decay=lam) for lam in (0.0, 0.01)}
+    for tr in runs.values():
+        tr.run(600)
+    norm = {lam: sum(np.sum(v ** 2) for k, v in tr.params.items() if k.startswith("W")) for lam, tr in runs.items()}
+    assert norm[0.01] < 0.5 * norm[0.0]
+    assert runs[0.01].history["train_acc"][-1] > 0.8              # it still learns
+    tr = runs[0.0]
+    tr.configure(weight_decay=0.1)
+    assert tr.weight_decay == 0.1 and "weight_decay=0.1" in repr(tr)
+    with pytest.raises(ValueError, match=r"weight_decay \(the λ of L2 weight decay\) must be a finite number >= 0"):
+        tr.configure(weight_decay=-1)
+    assert tr.weight_decay == 0.1
+    with pytest.raises(ValueError, match=r"weight_decay \(the λ of L2 weight decay\) must be a finite number >= 0"):
+        Trainer(X, y, weight_decay=-0.5)
+    with pytest.raises(TypeError, match=r"weight_decay \(the λ of L2 weight decay\) must be a number"):
+        Trainer(X, y, weight_decay="0.1")

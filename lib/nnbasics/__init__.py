@@ -22,7 +22,7 @@ from .data import (
 )
 from .gradcheck import GradCheckReport, grad_check, numerical_gradient, rel_error, wiggle_step
 from .layers import affine_bprop, affine_fprop, relu_bprop, relu_fprop, tanh_bprop, tanh_fprop
-from .losses import log_softmax, mse_loss, nll, one_hot, softmax, softmax_loss
+from .losses import l2_penalty, log_softmax, mse_loss, nll, one_hot, softmax, softmax_loss
 from .network import bprop, count_params, fprop, init_params, n_layers, predict
 from .optim import SGD, Momentum, iterate_minibatches
 from .region_counts import arrangement_count, depth_bounds, hanin_rolnick_typical, max_regions_plane

@@ -7,12 +7,15 @@
 ``y`` is given as integer class labels (``0..C-1``); ``one_hot`` turns them into the slides'
 vectors ``y = [0 … 0 1 0 … 0]``. Losses are the mean over a batch of N examples, so the
 gradient carries a 1/N.
+
+"Learning consists of minimizing the loss (plus some regularization term)": :func:`l2_penalty`
+is that term in its commonest form, L2 weight decay on the weight matrices.
 """
 import numpy as np
 
 from . import _checks
 
-__all__ = ["softmax", "log_softmax", "one_hot", "nll", "softmax_loss", "mse_loss"]
+__all__ = ["softmax", "log_softmax", "one_hot", "nll", "softmax_loss", "mse_loss", "l2_penalty"]
 
 
 def softmax(o):
@@ -106,3 +109,29 @@ def mse_loss(pred, target):
     N = pred.shape[0]
     diff = pred - target
     return float(0.5 * np.sum(diff * diff) / N), diff / N
+
+
+def l2_penalty(params, lam):
+    """L2 weight decay, the slide's "(plus some regularization term)", and its gradient.
+
+    params: ``{'W1': (N1, D), 'b1': (N1,), …}``   lam: λ ≥ 0   ->   R: float,  dR: dict like params
+
+        R     = (λ/2) Σ_l ‖W^l‖²        (sum of the squares of every weight, all layers)
+        ∂R/∂W^l = λ W^l,   ∂R/∂b^l = 0   (biases are not penalised)
+
+    Training then minimises ``L + R``: each step adds ``λ W`` to ``∂L/∂W``, pulling every weight
+    towards 0 ("decay") unless the data pushes back. Biases only shift a unit's boundary and
+    are left free, as is usual. The weight matrices are the keys ``W1``, ``W2``, …
+    """
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
+    lam = _checks.positive(lam, "lam (the weight decay λ)", allow_zero=True)
+    R, dR = 0.0, {}
+    for k, v in params.items():
+        v = _checks.as_float_array(v, f"params[{k!r}]")
+        if k[:1] == "W" and k[1:].isdigit():
+            R += 0.5 * lam * float(np.sum(v * v))
+            dR[k] = lam * v
+        else:
+            dR[k] = np.zeros_like(v)
+    return R, dR

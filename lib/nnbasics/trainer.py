@@ -7,6 +7,7 @@
         o, cache     = fprop(θ, X_B)                 forward propagation
         L, ∂L/∂o     = softmax_loss(o, y_B)           how good is the network on B?
         ∂L/∂θ        = bprop(∂L/∂o, cache, θ)         backward propagation
+        (+ λ W for every weight matrix W: the weight decay term (λ/2) Σ‖W‖², when λ > 0)
         θ ← θ − η ∂L/∂θ                              SGD
         (or  Δ ← μ Δ + ∂L/∂θ ;  θ ← θ − η Δ)         SGD with momentum
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from . import _checks
 from .data import DATASETS, digits_split, train_val_split
-from .losses import softmax_loss
+from .losses import l2_penalty, softmax_loss
 from .network import bprop, count_params, fprop, init_params
 from .optim import SGD, Momentum, iterate_minibatches
 
@@ -81,6 +82,9 @@ class Trainer:
     hidden      widths of the hidden layers, e.g. ``[16, 16]`` → sizes ``[D, 16, 16, C]``
     optimizer   ``'sgd'`` (θ ← θ − η ∂L/∂θ) or ``'momentum'`` (Δ ← μΔ + ∂L/∂θ ; θ ← θ − ηΔ)
     lr, mu      η and μ;   batch_size: examples per step (the last of an epoch may be smaller)
+    weight_decay    λ ≥ 0: training minimises L + (λ/2) Σ_l ‖W^l‖² (the slide's "plus some
+                    regularization term", :func:`nnbasics.losses.l2_penalty`); 0 = none.
+                    ``history`` records the data loss L alone, so runs with different λ compare.
     seed        one seed for the initial θ and for the order of the mini-batches, so two
                 trainers with the same seed (say one SGD, one momentum) start from the same θ
                 and see the same mini-batches
@@ -92,7 +96,7 @@ class Trainer:
 
     def __init__(self, X, y, hidden=(16, 16), n_classes=None, optimizer="momentum", lr=0.1, mu=0.9,
                  batch_size=32, seed=0, val_fraction=0.2, X_val=None, y_val=None, params=None,
-                 record_every=5, max_snapshots=400, explode=20.0):
+                 record_every=5, max_snapshots=400, explode=20.0, weight_decay=0.0):
         X = _checks.as_float_array(X, "X").astype(np.float64, copy=False)
         if X.ndim != 2:
             raise ValueError(f"X must be (N, D), one row per example; got shape {X.shape}")
@@ -127,6 +131,8 @@ class Trainer:
         self.optimizer_name = optimizer
         self.optimizer = SGD(lr) if optimizer == "sgd" else Momentum(lr, mu)
         self.batch_size = _checks.whole(batch_size, "batch_size", lo=1)
+        self.weight_decay = _checks.positive(weight_decay, "weight_decay (the λ of L2 weight decay)",
+                                             allow_zero=True)
         self._rng = np.random.default_rng([seed, 1])   # the mini-batch order
         self._batches = iter(())
         self.step = 0
@@ -153,11 +159,15 @@ class Trainer:
         return batch
 
     def train_step(self):
-        """One step of the slide's loop on one mini-batch; returns its loss L (before the update)."""
+        """One step of the slide's loop on one mini-batch; returns its loss L (before the update;
+        the data loss alone: with weight decay the step also follows ∂/∂θ of (λ/2) Σ‖W‖²)."""
         B = self.next_batch()
         o, cache = fprop(self.params, self.X[B])
         L, do = softmax_loss(o, self.y[B])
         grads = bprop(do, cache, self.params)
+        if self.weight_decay:
+            _, dR = l2_penalty(self.params, self.weight_decay)     # ∂/∂W of (λ/2) Σ‖W‖² = λ W
+            grads = {k: g + dR[k] if k in dR else g for k, g in grads.items()}
         self.optimizer.step(self.params, grads)       # θ ← θ − η ∂L/∂θ   (or with Δ)
         self.step += 1
         return L
@@ -251,8 +261,8 @@ class Trainer:
         return None
 
     # -- changing settings while training ------------------------------------------------------
-    def configure(self, lr=None, mu=None, batch_size=None):
-        """Change η, μ or the batch size from the next step on (θ and Δ are kept)."""
+    def configure(self, lr=None, mu=None, batch_size=None, weight_decay=None):
+        """Change η, μ, the batch size or the weight decay λ from the next step on (θ and Δ kept)."""
         if lr is not None:
             self.optimizer.lr = _checks.positive(lr, "lr (the learning rate η)")
         if mu is not None and isinstance(self.optimizer, Momentum):
@@ -260,10 +270,14 @@ class Trainer:
         if batch_size is not None and batch_size != self.batch_size:
             self.batch_size = _checks.whole(batch_size, "batch_size", lo=1)
             self._batches = iter(())                   # start a new epoch with the new size
+        if weight_decay is not None:
+            self.weight_decay = _checks.positive(weight_decay, "weight_decay (the λ of L2 weight decay)",
+                                                 allow_zero=True)
 
     def __repr__(self):
         return (f"Trainer(sizes={self.sizes}, {self.optimizer!r}, batch_size={self.batch_size}, "
-                f"step={self.step}{', diverged' if self.diverged else ''})")
+                + (f"weight_decay={self.weight_decay:g}, " if self.weight_decay else "")
+                + f"step={self.step}{', diverged' if self.diverged else ''})")
 
 
 @dataclass
