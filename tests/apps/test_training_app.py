@@ -152,7 +152,7 @@ def test_state_round_trips_with_training_and_scrubbing(app, make_app):
 def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan(make_app):
     app = make_app(TrainingApp, optimizer="both", tiling=True, width=4, depth=2)
     play(app, 3)
-    for name in ("lr", "momentum", "batch_size", "width", "depth"):
+    for name in ("lr", "momentum", "batch_size", "weight_decay", "width", "depth"):
         control = getattr(app, name)
         for v in sweep_values(control, n=3):
             control.value = v
@@ -160,6 +160,24 @@ def test_sliders_swept_side_by_side_while_trained_and_tiled_draw_nothing_nan(mak
         play(app, 1)
         assert app.last_error is None, f"{name} then a tick: {app.last_error!r}"
         assert drawn_nonfinite(app.fig) == [], name
+
+
+def test_weight_decay_slider_reaches_every_trainer_and_shrinks_the_weights(make_app):
+    apps = {lam: make_app(TrainingApp, dataset="moons", noise=0.3, optimizer="both", weight_decay=lam)
+            for lam in (0.0, 0.03)}
+    for app in apps.values():
+        app.speed.value = 50
+        play(app, 8)                                       # 400 steps, both optimisers
+    for lam, app in apps.items():
+        assert [t.weight_decay for t in app.trainers] == [lam, lam] and app.last_error is None
+    norms = {lam: [sum(np.sum(v ** 2) for k, v in t.params.items() if k.startswith("W")) for t in app.trainers]
+             for lam, app in apps.items()}
+    assert all(d < 0.7 * n for d, n in zip(norms[0.03], norms[0.0], strict=True))
+    assert "λ = 0.03" in apps[0.03].panels[0].ax.get_title()
+    app = apps[0.0]
+    app.weight_decay.value = 0.01                          # changed while training: no restart
+    assert app.step == 400 and [t.weight_decay for t in app.trainers] == [0.01, 0.01]
+    assert app.state()["weight_decay"] == 0.01
 
 
 def test_exact_tiling_for_small_nets_grid_tiling_for_big_ones(make_app):

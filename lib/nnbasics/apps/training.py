@@ -51,7 +51,8 @@ class TrainingApp(App):
 
     Controls (each an attribute of the same name): ``dataset``, ``noise``, ``n_per_class``,
     ``n_classes``, ``width``, ``depth`` (hidden layers), ``optimizer`` ('sgd', 'momentum' or
-    'both' = side by side), ``lr`` (η, log slider), ``momentum`` (μ), ``batch_size``, ``seed``
+    'both' = side by side), ``lr`` (η, log slider), ``momentum`` (μ), ``batch_size``,
+    ``weight_decay`` (λ of the L2 penalty (λ/2) Σ‖W‖², 0 = none), ``seed``
     (data and θ0), ``speed`` (optimiser steps per frame), ``tiling`` (overlay of the ReLU
     tiling) and ``click_class`` (the class a click on the picture adds).
 
@@ -65,7 +66,7 @@ class TrainingApp(App):
     """
 
     controls = ("dataset", "noise", "n_per_class", "n_classes", "width", "depth", "optimizer",
-                     "lr", "momentum", "batch_size", "seed", "speed", "tiling", "click_class")
+                "lr", "momentum", "batch_size", "weight_decay", "seed", "speed", "tiling", "click_class")
     _DATA = ("dataset", "noise", "n_per_class", "n_classes", "seed")
     _MODEL = ("width", "depth", "optimizer")
     RESOLUTION = 80          # grid points per side of the decision picture
@@ -73,7 +74,7 @@ class TrainingApp(App):
 
     def __init__(self, dataset="spiral", noise=0.2, n_per_class=100, n_classes=3, width=16, depth=2,
                  optimizer="momentum", lr=0.1, momentum=0.9, batch_size=32, seed=0, speed=10,
-                 tiling=False, click_class=0, points=(), steps=0, time=None):
+                 tiling=False, click_class=0, points=(), steps=0, time=None, weight_decay=0.0):
         super().__init__()
         W = WIDE
         self.dataset = widgets.Dropdown(options=DATA_CHOICES, value=dataset, description="data", style=W)
@@ -96,6 +97,8 @@ class TrainingApp(App):
                                             description="μ (momentum)", style=W)
         self.batch_size = widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256],
                                                   value=batch_size, description="batch size", style=W)
+        self.weight_decay = widgets.SelectionSlider(options=[0.0, 0.001, 0.003, 0.01, 0.03, 0.1],
+                                                    value=weight_decay, description="λ (weight decay)", style=W)
         self.speed = widgets.IntSlider(value=speed, min=1, max=50, description="steps per frame", style=W)
         self.tiling = widgets.Checkbox(value=tiling, description="show the ReLU tiling", indent=False)
         # not settings, so not in state() as controls: the buttons, the player and the time slider
@@ -202,8 +205,8 @@ class TrainingApp(App):
         else:
             self.X_train, self.y_train = X0, y0
             self.X_val, self.y_val = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
-        P = np.array(self.points, dtype=float).reshape(-1, 3)
-        self.X_click, self.y_click = P[:, :2], P[:, 2].astype(np.int64)
+        pts = np.array(self.points, dtype=float).reshape(-1, 3)
+        self.X_click, self.y_click = pts[:, :2], pts[:, 2].astype(np.int64)
         self.X_fit = np.concatenate([self.X_train, self.X_click])
         self.y_fit = np.concatenate([self.y_train, self.y_click])
         self.C = max(C, int(self.y_click.max()) + 1 if len(self.y_click) else 0, 2)
@@ -232,7 +235,7 @@ class TrainingApp(App):
                 self.trainers.append(Trainer(
                     self.X_fit, self.y_fit, hidden=[self.width.value] * self.depth.value, n_classes=self.C,
                     optimizer=kind, lr=self.lr.value, mu=self.momentum.value,
-                    batch_size=self.batch_size.value, seed=self.seed.value,
+                    batch_size=self.batch_size.value, seed=self.seed.value, weight_decay=self.weight_decay.value,
                     X_val=self.X_val, y_val=self.y_val, record_every=5))
         self._follow_live()
 
@@ -265,9 +268,10 @@ class TrainingApp(App):
             self._reset()
         elif name in self._MODEL:
             self._reset()
-        elif name in ("lr", "momentum", "batch_size"):
+        elif name in ("lr", "momentum", "batch_size", "weight_decay"):
             for t in self.trainers:
-                t.configure(lr=self.lr.value, mu=self.momentum.value, batch_size=self.batch_size.value)
+                t.configure(lr=self.lr.value, mu=self.momentum.value, batch_size=self.batch_size.value,
+                            weight_decay=self.weight_decay.value)
         if owner is None or name == "optimizer":
             self._place_axes()
             self.frozen.invalidate()
@@ -379,6 +383,7 @@ class TrainingApp(App):
             name = OPTIMIZER_NAMES[tr.optimizer_name]
             settings = f"η = {tr.optimizer.lr:.3g}" + (f", μ = {tr.optimizer.mu:.2f}"
                                                         if tr.optimizer_name == "momentum" else "")
+            settings += f", λ = {tr.weight_decay:g}" if tr.weight_decay else ""
             when = f"step {step} of {tr.step}" if t_shown is not None else f"step {step}"
             panel.ax.set_title(f"{name}: {settings}, batch {tr.batch_size}\n{when}, {acc_txt}",
                                fontsize=10.5, color="#7a4b00" if t_shown is not None else "black")
@@ -467,7 +472,7 @@ class TrainingApp(App):
         return widgets.VBox([
             row(self.dataset, self.noise, self.n_per_class, self.n_classes),
             row(self.click_class, self.clear_button, self.width, self.depth, self.seed),
-            row(self.optimizer, self.lr, self.momentum, self.batch_size),
+            row(self.optimizer, self.lr, self.momentum, self.batch_size, self.weight_decay),
             row(self.play, self.step_button, self.reset_button, self.speed, self.tiling),
             row(self.time, self.message),
             self.canvas, self.status])
