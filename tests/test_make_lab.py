@@ -1,4 +1,6 @@
-"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, token authentication on."""
+"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, token authentication on; and
+`make lab`/`make test` on a Python outside the supported range: one line first, nothing created.
+(The Makefile calls tasks.py; tests/test_entry_point.py tests tasks.py itself.)"""
 import os
 import re
 import shutil
@@ -11,8 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_entry_point import binder_env, fake_python, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="no make here (python tasks.py does the same)")
 
 
 def _free_port():
@@ -57,3 +61,17 @@ def test_make_lab_serves_on_localhost_with_a_token(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("target", ["lab", "test"])
+def test_make_on_python_3_10_says_what_to_do_first_and_creates_nothing(tmp_path, target):
+    repo = binder_env.copy_repo(tmp_path / "repo")
+    before = snapshot(repo)
+    p = subprocess.run(["make", target, f"PYTHON={fake_python(tmp_path / 'python3')}"], cwd=repo,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert p.returncode != 0
+    first = p.stdout.splitlines()[0]
+    assert first.startswith(f"error: Python 3.10.12 ({tmp_path / 'python3'}) is too old: "
+                            "Neural Net Basics needs Python 3.11 to 3.14."), p.stdout
+    assert re.search(rf"run make {target} PYTHON=python3\.1[1-4] - or use the Binder link", first), first
+    assert snapshot(repo) == before, "make created files before refusing"
