@@ -405,10 +405,11 @@ def prepare(v, args):
     ver = venv_version(venv)
     in_venv = os.path.realpath(sys.prefix) == os.path.realpath(str(venv))
     step = plan(sys.version_info, ver, in_venv, rng)
+    again = v.name if VIA_MAKE else " ".join([v.name, *args])     # the command to run again (make: the target)
     if step == "old":
-        raise SetupError(python_problem(sys.version_info, sys.executable, v.name, rng))
+        raise SetupError(python_problem(sys.version_info, sys.executable, again, rng))
     if step == "stale":
-        raise SetupError(stale_venv_problem(ver, v.name, rng))
+        raise SetupError(stale_venv_problem(ver, again, rng))
     if step == "reexec" and os.environ.get("NNBASICS_TASKS_REEXEC") != "1":
         os.environ["NNBASICS_TASKS_REEXEC"] = "1"
         py = venv_python(venv)

@@ -215,15 +215,16 @@ def test_jupyterlab_overrides_are_what_binder_postbuild_installs(tmp_path):
 # --- refusing an unsupported Python, creating nothing ----------------------------------------
 
 @posix_only
-@pytest.mark.parametrize("verb", ["lab", "test", "present"])
-def test_a_python_reporting_3_10_gets_one_line_and_nothing_is_created(clone, tmp_path, verb):
+@pytest.mark.parametrize("args", [["lab"], ["test"], ["present", "02", "--port", "9000"]])
+def test_a_python_reporting_3_10_gets_one_line_and_nothing_is_created(clone, tmp_path, args):
     before = snapshot(clone)
-    rc, out, err = run_tasks(fake_python(tmp_path / "python3"), verb, cwd=clone)
+    rc, out, err = run_tasks(fake_python(tmp_path / "python3"), *args, cwd=clone)
     assert rc == 1, (out, err)
     assert out == ""
     first = err.splitlines()[0]
     assert first.startswith(f"error: Python 3.10.12 ({tmp_path / 'python3'}) is too old"), first
     assert "needs Python 3.11 to 3.14" in first and "Binder" in first
+    assert re.search(rf"python3\.1[1-4] tasks\.py {' '.join(args)} - or use", first), first   # the same command
     assert snapshot(clone) == before, "a refused run created files"
 
 
