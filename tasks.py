@@ -29,6 +29,9 @@ sys.dont_write_bytecode = True      # a refused run leaves nothing behind, not e
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("NNBASICS_VENV") or ".venv")
 VIA_MAKE = os.environ.get("NNBASICS_VIA_MAKE") == "1"     # set by the Makefile: advice says `make …`
+# Meant for this process only: the commands it runs (pytest, whose tests may run make or tasks.py
+# themselves) start as from a shell, not as a sub-make.
+MAKE_ONLY = ("NNBASICS_VIA_MAKE", "NNBASICS_VENV", "MAKELEVEL", "MAKEFLAGS", "MFLAGS")
 # The suite's matrices are small: one BLAS thread gives steady slider latency; threads that spin
 # on a busy 2-core machine made a 5 ms region map take 20-70 ms. Set them yourself to override.
 THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -411,9 +414,9 @@ def prepare(v, args):
     if step == "stale":
         raise SetupError(stale_venv_problem(ver, again, rng))
     if step == "reexec" and os.environ.get("NNBASICS_TASKS_REEXEC") != "1":
-        os.environ["NNBASICS_TASKS_REEXEC"] = "1"
-        py = venv_python(venv)
-        sys.exit(run([py, Path(__file__).resolve(), v.name, *args], check=False))
+        env = dict(os.environ, NNBASICS_TASKS_REEXEC="1", NNBASICS_VENV=str(VENV),
+                   NNBASICS_VIA_MAKE="1" if VIA_MAKE else "0")
+        sys.exit(run([venv_python(venv), Path(__file__).resolve(), v.name, *args], check=False, env=env))
     return ensure_venv(v.needs, v.name), parsed
 
 
@@ -421,6 +424,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     for k, val in THREAD_DEFAULTS.items():
         os.environ.setdefault(k, val)
+    for k in MAKE_ONLY:
+        os.environ.pop(k, None)
     name, args = (argv[0], argv[1:]) if argv else ("help", [])
     if name in ("-h", "--help"):
         name = "help"

@@ -82,9 +82,15 @@ def clone(tmp_path_factory):
     return binder_env.copy_repo(tmp_path_factory.mktemp("clone") / "repo")
 
 
+def shell_env(**extra):
+    """The environment of a command typed in a shell: not a sub-make of a make that runs pytest."""
+    env = {k: v for k, v in os.environ.items() if k not in tasks.MAKE_ONLY}
+    return dict(env, **extra)
+
+
 def run_tasks(python, *args, cwd=ROOT, env=None):
     p = subprocess.run([str(python), str(Path(cwd) / "tasks.py"), *args], cwd=cwd, capture_output=True, text=True,
-                       env=dict(os.environ, **(env or {})), timeout=120)
+                       env=shell_env(**(env or {})), timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -270,6 +276,60 @@ def test_an_old_launcher_uses_a_supported_venv(tmp_path):
     assert rc != 0
 
 
+# --- what the verbs run ----------------------------------------------------------------------
+
+@pytest.fixture
+def stub_venv_clone(tmp_path):
+    """A fresh copy whose .venv is installed as far as tasks.py can tell, with a `python` that
+    prints its arguments and environment instead of running them (and fails when told to)."""
+    repo = binder_env.copy_repo(tmp_path / "repo")
+    venv = repo / ".venv"
+    tasks.venv_bin(venv).mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {tasks.version_text(sys.version_info)}\n")
+    for stamp, inputs in ((".runtime", tasks.RUNTIME_INPUTS), (".dev", tasks.DEV_INPUTS + tasks.RUNTIME_INPUTS)):
+        (venv / stamp).write_text(tasks.digest(inputs) + "\n")
+    py = tasks.venv_python(venv)
+    py.write_text("""#!/bin/sh
+echo "RUN $*"
+env | grep -E '^(MAKELEVEL|MAKEFLAGS|NNBASICS_[A-Z_]+|OPENBLAS_NUM_THREADS|OMP_NUM_THREADS|VIRTUAL_ENV)=' \\
+    | sed 's/^/ENV /'
+case "$*" in *"$STUB_FAIL_ON"*) [ -n "$STUB_FAIL_ON" ] && exit 3;; esac
+exit 0
+""")
+    py.chmod(0o755)
+    return repo
+
+
+@posix_only
+@pytest.mark.parametrize("fail_on,codes", [("", "0, browser 0"), ("nbval", "3, browser 0"),
+                                            ("no:xdist", "0, browser 3")])
+def test_make_test_runs_both_pytest_runs_and_fails_if_either_fails(stub_venv_clone, fail_on, codes):
+    if not shutil.which("make"):
+        pytest.skip("no make")
+    p = subprocess.run(["make", "test"], cwd=stub_venv_clone, capture_output=True, text=True,
+                       env=shell_env(STUB_FAIL_ON=fail_on, OPENBLAS_NUM_THREADS="4"), timeout=120)
+    runs = [ln[4:] for ln in p.stdout.splitlines() if ln.startswith("RUN ")]
+    assert runs == ["-m pytest -n 2 --dist loadfile tests --ignore=tests/browser --nbval-lax --nbval-current-env "
+                    "notebooks", "-m pytest -p no:xdist tests/browser"], p.stdout
+    assert f"test: pytest exit codes: tests+notebooks {codes}" in p.stdout
+    assert (p.returncode == 0) == (fail_on == ""), (p.returncode, p.stdout, p.stderr)
+    env = {ln[4:].split("=", 1)[0]: ln[4:].split("=", 1)[1] for ln in p.stdout.splitlines() if ln.startswith("ENV ")}
+    assert env["OPENBLAS_NUM_THREADS"] == "4" and env["OMP_NUM_THREADS"] == "1"    # a default, not an override
+    assert env["VIRTUAL_ENV"] == str(stub_venv_clone / ".venv")
+    assert not {"MAKELEVEL", "MAKEFLAGS", "NNBASICS_VIA_MAKE", "NNBASICS_VENV"} & set(env), env
+
+
+@posix_only
+def test_lab_and_present_hand_over_to_the_server_with_their_arguments(stub_venv_clone):
+    rc, out, err = run_tasks(BASE_PYTHON, "lab", "--no-browser", "--port=9999", cwd=stub_venv_clone)
+    runs = [ln[4:] for ln in out.splitlines() if ln.startswith("RUN ")]
+    root = ["--allow-root"] if os.geteuid() == 0 else []
+    assert rc == 0 and runs == [" ".join(["-m jupyterlab notebooks/00_start_here.ipynb --ServerApp.ip=127.0.0.1",
+                                          *root, "--no-browser --port=9999"])], (out, err)
+    rc, out, err = run_tasks(BASE_PYTHON, "present", "2", "--port=9001", cwd=stub_venv_clone)
+    assert rc == 0 and "RUN scripts/present.py 2 --port 9001" in out, (out, err)
+
+
 # --- argument errors -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,message", [
@@ -295,12 +355,13 @@ def test_help_lists_every_verb_and_make_calls_each_of_them():
     if not shutil.which("make"):
         pytest.skip("no make")
     for name in tasks.VERBS:
-        dry = subprocess.run(["make", "-n", name], cwd=ROOT, capture_output=True, text=True).stdout
+        dry = subprocess.run(["make", "-n", name], cwd=ROOT, capture_output=True, text=True, env=shell_env()).stdout
         assert re.search(rf"tasks\.py {re.escape(name)}\b", dry), f"make {name} does not run tasks.py {name}: {dry}"
     dry = subprocess.run(["make", "-n", "lab", "LAB_ARGS=--no-browser --port=9999"], cwd=ROOT,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=shell_env()).stdout
     assert "tasks.py lab --no-browser --port=9999" in dry
-    dry = subprocess.run(["make", "-n", "present", "NB=02", "PORT=9001"], cwd=ROOT, capture_output=True, text=True)
+    dry = subprocess.run(["make", "-n", "present", "NB=02", "PORT=9001"], cwd=ROOT, capture_output=True, text=True,
+                         env=shell_env())
     assert "tasks.py present 02 --port 9001" in dry.stdout
 
 
@@ -328,7 +389,7 @@ def test_lab_from_a_fresh_clone_creates_the_venv_and_serves_on_localhost_with_a_
     log = tmp_path / "lab.log"
     proc = subprocess.Popen([BASE_PYTHON, "tasks.py", "lab", "--no-browser", f"--port={port}",
                              "--ServerApp.port_retries=0"], cwd=repo, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                            start_new_session=True, env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path)))
+                            start_new_session=True, env=shell_env(JUPYTER_RUNTIME_DIR=str(tmp_path)))
     try:
         token = None
         for _ in range(900):                       # first use: venv, pip, requirements.txt (~30 s here)

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_entry_point import binder_env, fake_python, snapshot
+from test_entry_point import binder_env, fake_python, shell_env, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="no make here (python tasks.py does the same)")
@@ -39,7 +39,7 @@ def test_make_lab_serves_on_localhost_with_a_token(tmp_path):
     log = tmp_path / "lab.log"
     proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} --ServerApp.port_retries=0"],
                             cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-                            env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path)))
+                            env=shell_env(JUPYTER_RUNTIME_DIR=str(tmp_path)))
     try:
         token = None
         for _ in range(240):
@@ -67,7 +67,7 @@ def test_make_lab_serves_on_localhost_with_a_token(tmp_path):
 def test_make_on_python_3_10_says_what_to_do_first_and_creates_nothing(tmp_path, target):
     repo = binder_env.copy_repo(tmp_path / "repo")
     before = snapshot(repo)
-    p = subprocess.run(["make", target, f"PYTHON={fake_python(tmp_path / 'python3')}"], cwd=repo,
+    p = subprocess.run(["make", target, f"PYTHON={fake_python(tmp_path / 'python3')}"], cwd=repo, env=shell_env(),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     assert p.returncode != 0
     first = p.stdout.splitlines()[0]
