@@ -40,6 +40,8 @@ def klass(available, tmp_path_factory):
     once) and the origin their link pulls from."""
     workdir = tmp_path_factory.mktemp("class-hub")
     origin = local_hub.make_origin(workdir)
+    # what the link pulls: the origin's main as made (this checkout's HEAD may move meanwhile)
+    head = local_hub.git("ls-remote", origin, "refs/heads/main").split()[0]
     with local_hub.LocalHub(workdir) as hub:
         hub.add_students(NAMES)
         students = {name: local_hub.Student(hub, name) for name in NAMES}
@@ -52,26 +54,24 @@ def klass(available, tmp_path_factory):
 
         with ThreadPoolExecutor(len(NAMES)) as pool:
             outputs = dict(zip(NAMES, pool.map(arrive, students.values()), strict=True))
-        yield types.SimpleNamespace(hub=hub, students=students, origin=origin, link=link, workdir=workdir,
-                                    first_pull=outputs)
+        yield types.SimpleNamespace(hub=hub, students=students, origin=origin, head=head, link=link,
+                                    workdir=workdir, first_pull=outputs)
 
 
-def _head_notebooks():
-    out = subprocess.run(["git", "ls-tree", "--name-only", "HEAD", "notebooks/"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+def _notebooks_at(commit):
+    out = local_hub.git("ls-tree", "--name-only", commit, "notebooks/", cwd=ROOT)
     return sorted(Path(line).name for line in out.split() if line.endswith(".ipynb"))
 
 
 @pytest.mark.slow
 def test_the_link_pulls_the_notebooks_into_each_students_home(klass):
-    expected = _head_notebooks()
+    expected = _notebooks_at(klass.head)
     assert len(expected) >= 9
-    head = local_hub.git("rev-parse", "HEAD", cwd=ROOT).strip()
     for name in NAMES:
         assert "git clone" in "".join(klass.first_pull[name])
         clone = klass.hub.home(name) / local_hub.CLONE
         assert sorted(p.name for p in (clone / "notebooks").glob("*.ipynb")) == expected, name
-        assert local_hub.git("rev-parse", "HEAD", cwd=clone).strip() == head, name
+        assert local_hub.git("rev-parse", "HEAD", cwd=clone).strip() == klass.head, name
         listing = klass.students[name].server_api("GET", f"contents/{NOTEBOOKS}")   # and the server sees it
         assert sorted(c["name"] for c in listing["content"] if c["type"] == "notebook") == expected
 
@@ -126,9 +126,11 @@ def test_a_notebook_runs_top_to_bottom_in_the_students_own_kernel(klass):
                                                     "name": "", "kernel": {"name": "python3"}})
     try:
         with local_hub.KernelChannel(grace, session["kernel"]["id"]) as kernel:
-            assert kernel.execute("import os, nnbasics; print(nnbasics.__file__); print(os.getcwd())",
-                                  timeout=120) is None
-            lib_file, cwd = kernel.stdout.split()
+            assert kernel.execute("import os, nnbasics; from ipykernel.connect import get_connection_info; "
+                                  "print(nnbasics.__file__); print(os.getcwd()); "
+                                  "print(get_connection_info(unpack=True)['transport'])", timeout=120) is None
+            lib_file, cwd, transport = kernel.stdout.split()
+            assert transport == "ipc"            # Unix sockets: no port races between servers
             assert kernel.execute("raise ValueError('planted')", timeout=60) == "ValueError: planted"
             # the connection drops mid-cell: reconnected with the same session, the server replays
             # what the kernel sent meanwhile, and the cell's reply and output still arrive
@@ -267,6 +269,11 @@ def test_a_real_class_gets_the_site_authenticator_system_users_localhost_and_the
     assert env["OPENBLAS_NUM_THREADS"] == "1" and env["NBGITPULLER_APP"] == "lab"
     spawner = types.SimpleNamespace(user=types.SimpleNamespace(name="root"))   # exists on every machine
     assert env["PYTHONPATH"](spawner) == os.path.join(os.path.expanduser("~root"), local_hub.CLONE, "lib")
+    assert env["JUPYTER_RUNTIME_DIR"](spawner) == os.path.join(os.path.expanduser("~root"), ".jupyter-run")
+    assert cfg.Spawner.args == ["--KernelManager.transport=ipc"]
+    deep = types.SimpleNamespace(user=types.SimpleNamespace(name="x"), home_dir="/srv/" + "h" * 60)
+    with pytest.raises(ValueError, match="too long for their Unix sockets"):
+        env["JUPYTER_RUNTIME_DIR"](deep)
     hook = cfg.Spawner.pre_spawn_hook
     assert hook(spawner) is None                                  # an existing user: nothing to create
     with pytest.raises(ValueError, match="not a valid Unix user name.*username claim"):

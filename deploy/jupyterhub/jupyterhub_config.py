@@ -112,6 +112,28 @@ def _home(spawner):
     return home or pwd.getpwnam(spawner.user.name).pw_dir
 
 
+# Kernels talk to their server over Unix sockets, not TCP ports. With TCP, each server picks 5
+# free ports per kernel and the kernel binds them a moment later; servers do not know each
+# other's picks, so when a class starts 40 kernels at once two can collide ("Address already
+# in use"), and ipykernel 7 then hangs in its shutdown instead of exiting: a kernel that never
+# answers and is never restarted (seen in 1 of ~80 kernel starts in benchmarks/class_load.py
+# with 20 students). Unix sockets are named after the kernel's connection file: no collision.
+# Their paths must stay under 108 bytes, so the runtime directory (connection files, sockets)
+# is short: ~/.jupyter-run, or NNBASICS_HUB_RUNTIME/<student> in test mode.
+IPC_PATH_MAX = 107 - len("/kernel-00000000-0000-0000-0000-000000000000-ipc-99")
+runtime_root = _env("RUNTIME", "")
+
+
+def _runtime_dir(spawner):
+    path = (os.path.join(runtime_root, spawner.user.name) if runtime_root
+            else os.path.join(_home(spawner), ".jupyter-run"))
+    if len(path.encode()) > IPC_PATH_MAX:
+        raise ValueError(f"the kernels' runtime directory {path} is longer than {IPC_PATH_MAX} bytes, too long for "
+                         "their Unix sockets; set NNBASICS_HUB_RUNTIME to a short directory")
+    return path
+
+
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 c.Spawner.environment = {
     # Many kernels share the cores: one BLAS thread each (the suite's matrices are small).
     "OPENBLAS_NUM_THREADS": "1",
@@ -119,6 +141,7 @@ c.Spawner.environment = {
     "MKL_NUM_THREADS": "1",
     "NBGITPULLER_APP": "lab",
     "PYTHONPATH": lambda spawner: os.path.join(_home(spawner), clone, "lib"),
+    "JUPYTER_RUNTIME_DIR": _runtime_dir,
 }
 
 # -- the idle culler -----------------------------------------------------------------------------
@@ -141,7 +164,7 @@ if TEST:
     homes = Path(_env("HOMES", state / "home")).resolve()
     c.SimpleLocalProcessSpawner.home_dir_template = str(homes / "{username}")
     if os.geteuid() == 0:                          # all servers run as the hub's user
-        c.Spawner.args = ["--allow-root"]
+        c.Spawner.args.append("--allow-root")
     admin_token = os.environ.get("NNBASICS_HUB_ADMIN_TOKEN")
     if admin_token:
         services.append({"name": "class-admin", "api_token": admin_token})

@@ -28,6 +28,8 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -45,6 +47,8 @@ def unavailable_reason():
     """Why the class hub cannot run here (None when it can)."""
     import importlib.util
 
+    if os.name != "posix":
+        return "JupyterHub's local spawners need Linux or macOS (use WSL on Windows)"
     for module, pin in (("jupyterhub", "deploy/jupyterhub/requirements.txt"),
                         ("jupyterhub_idle_culler", "deploy/jupyterhub/requirements.txt"),
                         ("nbgitpuller", "deploy/jupyterhub/requirements-user.txt"),
@@ -115,7 +119,10 @@ class LocalHub:
         self.log = self.workdir / "hub.log"
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"token {self.token}"
+        # the kernels' sockets live here: a short path (Unix socket paths are limited to 107 bytes)
+        self.runtime = Path(tempfile.mkdtemp(prefix="nnbrt-"))
         self.env = dict(os.environ, NNBASICS_HUB_TEST="1", NNBASICS_HUB_ADMIN_TOKEN=self.token,
+                        NNBASICS_HUB_RUNTIME=str(self.runtime),
                         NNBASICS_HUB_STATE=str(self.workdir / "state"), NNBASICS_HUB_HOMES=str(self.homes),
                         NNBASICS_HUB_PORT=str(self.port), NNBASICS_HUB_HUB_API_PORT=str(free_port()),
                         NNBASICS_HUB_PROXY_API_PORT=str(free_port()), NNBASICS_HUB_CULL_TIMEOUT=str(cull_timeout))
@@ -206,6 +213,7 @@ class LocalHub:
             with contextlib.suppress(psutil.Error):
                 p.kill()
         self.http.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
         self.proc = None
 
 
@@ -219,6 +227,7 @@ class Student:
         self.browser = requests.Session()     # cookies, as a browser keeps them
         self.base = f"{hub.url}user/{name}/"
         self._token = None
+        self._token_lock = threading.Lock()
 
     # -- through the hub's REST API (admin token) ------------------------------------------------
     def start_server(self, timeout=300):
@@ -249,9 +258,10 @@ class Student:
 
     def token(self):
         """An API token of this student's (issued through the admin API), for their server's API."""
-        if self._token is None:
-            self._token = self.hub.api("POST", f"users/{self.name}/tokens",
-                                       {"note": "class hub test", "expires_in": 7200})["token"]
+        with self._token_lock:
+            if self._token is None:
+                self._token = self.hub.api("POST", f"users/{self.name}/tokens",
+                                           {"note": "class hub test", "expires_in": 7200})["token"]
         return self._token
 
     # -- as the student's browser ----------------------------------------------------------------
