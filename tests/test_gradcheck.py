@@ -86,12 +86,12 @@ def test_wiggle_step_lowers_the_loss_on_a_fixed_problem():
     assert losses[-1] < losses[0] - 1e-3
 
 
-def test_wiggle_step_returns_P_plus_one_and_makes_exactly_that_many_evaluations():
+def test_wiggle_step_returns_n_params_plus_one_and_makes_exactly_that_many_evaluations():
     params, X, y, f = small_problem()
-    P = nb.count_params(params)
+    n_params = nb.count_params(params)                 # |θ|
     counted = Counter(f)
     n = nb.wiggle_step(counted, params)
-    assert n == P + 1 == counted.calls
+    assert n == n_params + 1 == counted.calls
 
 
 def test_wiggle_step_touches_only_keys():

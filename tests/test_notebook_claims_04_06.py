@@ -57,19 +57,19 @@ def test_04_one_wiggle_of_one_weight_lowers_the_loss():
     assert abs(W1[2, 1] - old) == pytest.approx(eps)
 
 
-def test_04_wiggle_steps_lower_the_loss_at_P_plus_1_evaluations_each():
+def test_04_wiggle_steps_lower_the_loss_at_n_params_plus_1_evaluations_each():
     X, y, f = _spiral_problem()
     params = nb.init_params([2, 4, 4, 3], seed=1)
-    P = nb.count_params(params)
+    n_params = nb.count_params(params)                 # |θ|
     history, evals = [f(params)], 0
     for _ in range(10):
         evals += nb.wiggle_step(f, params, eps=1e-3)
         history.append(f(params))
-    assert evals == 10 * (P + 1) == 480
+    assert evals == 10 * (n_params + 1) == 480
     assert all(b < a for a, b in zip(history[:-1], history[1:], strict=True))
 
 
-def test_04_wiggle_cost_grows_with_P_backprop_cost_does_not():
+def test_04_wiggle_cost_grows_with_n_params_backprop_cost_does_not():
     r = run_timing("""
     def backprop_step(p, X, y):
         o, cache = nb.fprop(p, X)
@@ -80,23 +80,23 @@ def test_04_wiggle_cost_grows_with_P_backprop_cost_does_not():
     rows = []
     for H in [4, 16, 64, 160]:
         p = nb.init_params([2, H, H, 3], seed=0)
-        P = nb.count_params(p)
+        n_params = nb.count_params(p)
         t_eval = best_time(fc, p, number=20)
         t_bprop = best_time(backprop_step, p, Xc, yc, number=10)
-        est = (P + 1) * t_eval
+        est = (n_params + 1) * t_eval
         if est < 0.5:
             t_wiggle = best_time(nb.wiggle_step, fc, p, 1e-6, repeat=2)
             evals = nb.wiggle_step(fc, p, 1e-6)
         else:
-            t_wiggle, evals = est, P + 1
-        rows.append(dict(P=P, evals=evals, t_wiggle=t_wiggle, t_bprop=t_bprop))
+            t_wiggle, evals = est, n_params + 1
+        rows.append(dict(n_params=n_params, evals=evals, t_wiggle=t_wiggle, t_bprop=t_bprop))
     print(json.dumps(rows))
     """)
-    P = np.array([x["P"] for x in r])
+    n_params = np.array([x["n_params"] for x in r])
     t_w = np.array([x["t_wiggle"] for x in r])
     t_b = np.array([x["t_bprop"] for x in r])
-    assert list(P) == [47, 371, 4547, 26723]
-    assert [x["evals"] for x in r] == list(P + 1)
+    assert list(n_params) == [47, 371, 4547, 26723]
+    assert [x["evals"] for x in r] == list(n_params + 1)
     assert np.all(np.diff(t_w) > 0)
     assert t_w[-1] / t_w[0] > 100 and t_w[-1] / t_w[0] > 20 * (t_b[-1] / t_b[0])
     assert np.all(np.diff(t_w / t_b) > 0)

@@ -70,11 +70,11 @@ def make_xor(n_per_class=100, n_classes=2, noise=0.1, seed=0):
     for c in range(2):
         pts = []
         while sum(len(p) for p in pts) < n:
-            P = rng.uniform(-1, 1, (2 * n, 2))
-            P = P[(np.abs(P) > 0.05).all(axis=1)]
-            pts.append(P[(P[:, 0] * P[:, 1] < 0) == bool(c)])
-        P = np.concatenate(pts)[:n]
-        parts.append((P + noise * rng.standard_normal(P.shape), c))
+            u = rng.uniform(-1, 1, (2 * n, 2))
+            u = u[(np.abs(u) > 0.05).all(axis=1)]
+            pts.append(u[(u[:, 0] * u[:, 1] < 0) == bool(c)])
+        xy = np.concatenate(pts)[:n]
+        parts.append((xy + noise * rng.standard_normal(xy.shape), c))
     return _finish(parts)
 
 

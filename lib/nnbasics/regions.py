@@ -227,7 +227,7 @@ def _area(Q):
 def _areas_centroids(polys):
     """Signed areas (R,) (> 0 counter-clockwise) and centroids (R, 2) of R polygons (K_r, 2),
     all at once (shoelace formulas over the concatenated vertices)."""
-    K = np.array([len(P) for P in polys])
+    K = np.array([len(poly) for poly in polys])
     first = np.concatenate([[0], np.cumsum(K)[:-1]])
     V = np.concatenate(polys)
     nxt = np.arange(1, len(V) + 1)
@@ -273,23 +273,23 @@ def _cut(Q, s):
     return pos, neg
 
 
-def _split(P, A, c, tol, min_area):
-    """Split the convex polygon P (K, 2) by the lines ``A[j] · x + c[j] = 0``, j = 0..n-1.
+def _split(poly, A, c, tol, min_area):
+    """Split the convex polygon ``poly`` (K, 2) by the lines ``A[j] · x + c[j] = 0``, j = 0..n-1.
 
     A (n, 2), c (n,): affine functions of x; tol (n,): a value within tol of 0 counts as 0.
-    Returns a list of ``(P_piece (K', 2), on)`` with ``on`` (n,) bool = [A[j] · x + c[j] > 0
-    inside the piece]. Lines that miss P (all vertex values of one sign) are settled for the whole
+    Returns a list of ``(piece (K', 2), on)`` with ``on`` (n,) bool = [A[j] · x + c[j] > 0
+    inside the piece]. Lines that miss the polygon (all vertex values of one sign) are settled for the whole
     polygon at once with one matrix product; only the crossing ones cut, one after the other,
     every piece made so far. A cut that would leave a piece with area below ``min_area`` (a line
     grazing a vertex) is not made: the polygon goes whole to its larger side.
     """
-    F = P @ A.T + c                                     # (K, n) values at the vertices
+    F = poly @ A.T + c                                     # (K, n) values at the vertices
     pos, neg = (F > tol).any(axis=0), (F < -tol).any(axis=0)
     on = pos & ~neg
     crossing = np.flatnonzero(pos & neg)
     if len(crossing) == 0:
-        return [(P, on)]
-    pieces = [([tuple(v) for v in P.tolist()], on)]
+        return [(poly, on)]
+    pieces = [([tuple(v) for v in poly.tolist()], on)]
     for j, (a0, a1), cj, tj in zip(crossing.tolist(), A[crossing].tolist(), c[crossing].tolist(),
                                    tol[crossing].tolist(), strict=True):
         out = []
@@ -356,8 +356,8 @@ def linear_regions(params, box):
         A, c = Z[:, :, :2], Z[:, :, 2]
         tol = TOUCH * (np.abs(A).sum(axis=2) * scale + np.abs(c)) + 1e-300
         polys_new, parent, ons = [], [], []
-        for r, P in enumerate(polys):
-            for Q, on in _split(P, A[r], c[r], tol[r], min_area):
+        for r, poly in enumerate(polys):
+            for Q, on in _split(poly, A[r], c[r], tol[r], min_area):
                 polys_new.append(Q)
                 parent.append(r)
                 ons.append(on)
@@ -370,8 +370,8 @@ def linear_regions(params, box):
     Z[:, :, 2] += b
     A, c = Z[:, :, :2], Z[:, :, 2]
     area, cen = _areas_centroids(polys)
-    regions = [Region(vertices=P, pattern=patterns[r], A=A[r], c=c[r], area=float(area[r]),
-                      centroid=cen[r]) for r, P in enumerate(polys)]
+    regions = [Region(vertices=poly, pattern=patterns[r], A=A[r], c=c[r], area=float(area[r]),
+                      centroid=cen[r]) for r, poly in enumerate(polys)]
     return regions
 
 
