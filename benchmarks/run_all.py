@@ -5,6 +5,9 @@
     latency      p50/p95 of one slider move, every app
     training     steps/s and redraws/s of the training app, notebook 08's model search
     resources    peak kernel memory and wall time of every notebook, size of the Binder env
+    browser      key press -> pixels and bytes per move of every app in JupyterLab + Chromium,
+                 at pixel ratio 1 and 2, local and remote link, beside the ipympl and Label
+                 floors (long: run `benchmarks/browser_latency.py --quick` for a short look)
 
 Run one with `benchmarks/run_all.py latency` (names as above). Not run as tests.
 """
@@ -20,7 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHES = [("train_step", "train_step"), ("regions", "regions_bench"), ("latency", "latency"),
-           ("training", "training_bench"), ("resources", "resources")]
+           ("training", "training_bench"), ("resources", "resources"), ("browser", "browser_latency")]
 
 
 def generic_table(rows):

@@ -53,6 +53,8 @@ CANVAS = ".jupyter-matplotlib-canvas-div canvas"
 SLIDER_HANDLE = ".noUi-handle"
 APP = f"{OUTPUT}:has(.jupyter-matplotlib canvas):has({SLIDER_HANDLE})"
 WIDGET_OUTPUT = f"{OUTPUT}:has(.jupyter-widgets)"
+# Any output with a slider and something drawn (a canvas or an SVG), whoever draws it.
+DRAWING_APP = f"{OUTPUT}:has(canvas, svg):has({SLIDER_HANDLE})"
 
 
 def unavailable_reason():
@@ -260,6 +262,12 @@ class NotebookPage:
         loc = self.page.locator(APP)
         return [loc.nth(i) for i in range(loc.count())]
 
+    def drawing_app_outputs(self):
+        """Locators of the outputs that hold a slider and any canvas or SVG (ipympl's, or one an
+        anywidget paints), in page order: the apps as a person sees them."""
+        loc = self.page.locator(DRAWING_APP)
+        return [loc.nth(i) for i in range(loc.count())]
+
     def widget_outputs(self):
         loc = self.page.locator(WIDGET_OUTPUT)
         return [loc.nth(i) for i in range(loc.count())]
@@ -280,14 +288,29 @@ def new_page(browser, width=1280, height=900):
     return page
 
 
+def new_context_page(browser, width=1280, height=900, device_scale_factor=1):
+    """A page in a browser context of its own at ``device_scale_factor`` (a HiDPI screen: 2);
+    close both with ``page.context.close()``."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=device_scale_factor)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
 def run_in_lab(browser, lab, relpath, timeout=600, width=1280, height=900):
     """Open ``relpath`` (relative to the Lab root) in a fresh workspace, Run All, wait until idle.
 
     Raises TimeoutError when the kernel is still busy after ``timeout`` seconds.
     """
+    return run_page_in_lab(new_page(browser, width, height), lab, relpath, timeout)
+
+
+def run_page_in_lab(page, lab, relpath, timeout=600):
+    """:func:`run_in_lab` in a page the caller made (e.g. :func:`new_context_page` at another
+    pixel ratio, with its listeners already attached)."""
     relpath = Path(relpath).as_posix()
     name = Path(relpath).stem
-    page = new_page(browser, width, height)
     nbp = NotebookPage(page, "lab", name, server=lab, path=relpath, log_offset=lab.log_size())
     t0 = time.time()
     page.goto(f"{lab.url}lab/workspaces/t-{name}-{secrets.token_hex(3)}/tree/{relpath}?reset&token={lab.token}")
