@@ -7,9 +7,21 @@
     grads = nb.bprop(do, cache, params)         # ∂L/∂W3 = (p − y) h2ᵀ, …
     nb.Momentum(lr=0.1).step(params, grads)     # Δ ← 0.9 Δ + ∂L/∂θ ; θ ← θ − η Δ
 
-The core (layers, losses, network, gradcheck, optim, regions, data) needs only numpy;
+The core (layers, losses, network, gradcheck, optim, regions, data, conv, cnn) needs only numpy;
 ``nnbasics.plots`` draws with matplotlib and ``nnbasics.apps`` holds the interactive widgets.
 """
+from .cnn import CNNTrainer, cnn_accuracy, cnn_bprop, cnn_count_params, cnn_fprop, cnn_predict, cnn_search, init_cnn
+from .conv import (
+                   as_images,
+                   col2im,
+                   conv_bprop,
+                   conv_fprop,
+                   conv_output_size,
+                   im2col,
+                   maxpool_bprop,
+                   maxpool_fprop,
+                   receptive_field,
+)
 from .data import (
                    DATASETS,
                    load_digits,
