@@ -1,6 +1,7 @@
 """`make bench`: every benchmark of the suite in one run, each printing its table.
 
     train_step   one training step vs. PyTorch (CPU, float64) and the matmul floor
+    conv_step    notebook 09's conv layer step (conv + ReLU + max-pool, fprop and bprop) vs. PyTorch
     regions      region enumeration (exact) and grid maps
     latency      p50/p95 of one slider move, every app
     training     steps/s and redraws/s of the training app, notebook 08's model search
@@ -22,8 +23,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `make`: steady timings 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHES = [("train_step", "train_step"), ("regions", "regions_bench"), ("latency", "latency"),
-           ("training", "training_bench"), ("resources", "resources"), ("browser", "browser_latency")]
+BENCHES = [("train_step", "train_step"), ("conv_step", "conv_step"), ("regions", "regions_bench"),
+           ("latency", "latency"), ("training", "training_bench"), ("resources", "resources"),
+           ("browser", "browser_latency")]
 
 
 def generic_table(rows):
