@@ -61,6 +61,8 @@ def unavailable_reason():
         return f"configurable-http-proxy is not installed at {PROXY}; {HOW_TO_ENABLE}"
     if not shutil.which("git"):
         return "no git on PATH (nbgitpuller needs it)"
+    if subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=ROOT, capture_output=True).returncode:
+        return f"{ROOT} is not a git checkout with a commit (the links pull this repository's HEAD)"
     return None
 
 
