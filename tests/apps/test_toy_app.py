@@ -36,6 +36,12 @@ class ReluLineApp(App):
         z, _ = nb.affine_fprop(self.x[:, None], params["W1"], params["b1"])   # the core, not re-typed
         self.line.set_ydata(nb.relu_fprop(z)[0][:, 0])
 
+    def describe(self):                   # the picture in words, with its numbers
+        w, b = self.w.value, self.b.value
+        where = f"bends at x = {-b / w:.2f}" if w else "is flat (w = 0)"
+        top = self.line.get_ydata().max()
+        return f"h = max(0, {w:.1f} x + {b:.1f}) on [-2, 2] {where}; its largest value is {top:.2f}"
+
 
 @pytest.fixture
 def app(make_app):
@@ -44,6 +50,12 @@ def app(make_app):
 
 def test_the_toy_app_is_not_registered_with_the_suites_apps():
     assert ReluLineApp not in ALL_APPS             # only apps defined in nnbasics.apps are
+
+
+def test_the_toy_app_says_what_it_draws(app):
+    assert app.summary == "h = max(0, 0.5 x + 0.3) on [-2, 2] bends at x = -0.60; its largest value is 1.30"
+    app.w.value = 0.0
+    assert app.summary.endswith("is flat (w = 0); its largest value is 0.30")
 
 
 def test_the_toy_app_draws_the_core_function(app):

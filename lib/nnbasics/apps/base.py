@@ -38,10 +38,16 @@ equations) and draws only those (:class:`nnbasics.plots.FrozenBackground`).
 
 Every app class defined in ``nnbasics.apps`` registers itself in :data:`ALL_APPS` (the generic
 tests sweep every control of every registered app, and the benchmarks time them).
+
+Accessible (:mod:`nnbasics.apps.accessible`): every app says in words what its picture shows,
+``describe()`` (required of every registered app), shown as a live text summary under it and
+given to the picture as its text alternative, refreshed by ``_run`` after every redraw; every
+widget it lays out gets an accessible name (its description, or ``accessible_names()``).
 """
 import contextlib
 import time
 import traceback
+import warnings
 import weakref
 
 import ipywidgets as widgets
@@ -49,6 +55,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plots import FrozenBackground
+from .accessible import AccessibleBridge, attach
 
 __all__ = ["App", "ALL_APPS", "current_cell_id"]
 
@@ -84,6 +91,9 @@ class App:
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith("nnbasics.apps."):
             ALL_APPS.append(cls)
+            if cls.describe is App.describe:
+                warnings.warn(f"{cls.__name__} has no describe(): its picture has no text alternative "
+                              "(every app in nnbasics.apps must say what its picture shows)", stacklevel=2)
 
     def __init__(self, **settings):
         """Bookkeeping every app needs; ``settings`` are stored as attributes (see :attr:`settings`)."""
@@ -99,6 +109,7 @@ class App:
         self.status = widgets.HTML(value="")
         self.last_error = None
         self.update_times = []
+        self.a11y = AccessibleBridge()     # the live text summary and the widgets' accessible names
 
     # -- building -------------------------------------------------------------------------
     def new_figure(self, figsize=(7, 4.5), **subplots_kw):
@@ -150,7 +161,7 @@ class App:
         for name, control in self.control_widgets().items():
             control.observe(self._make_callback(name), names="value")
         self._run(self.update, None)
-        self._widget = self.layout()
+        self._widget = attach(self, self.layout())
 
     def _make_callback(self, name):
         ref = weakref.ref(self)
@@ -167,6 +178,8 @@ class App:
         t0 = time.perf_counter()
         try:
             fn(change)
+            if type(self).describe is not App.describe:
+                self.a11y.summary = self.describe()     # the picture in words, for what is drawn next
         except Exception as e:  # shown in the app, also kept for tests
             self.last_error = e
             tb = traceback.format_exc(limit=4)
@@ -188,6 +201,39 @@ class App:
     def update(self, change=None):
         """Redraw the artists from the current control values (subclasses implement)."""
         raise NotImplementedError
+
+    def describe(self):
+        """What the picture shows now, in one or two short sentences with its numbers (e.g. "63 linear
+        regions; the unit on the sliders borders 9 of them"): the live summary under the app and the
+        picture's text alternative for a screen reader. Every registered app implements it."""
+        raise NotImplementedError(f"{type(self).__name__} must say what its picture shows: define describe()")
+
+    def values_text(self, names=None):
+        """The controls ``names`` (default: all) as words, "description value" each: part of a
+        ``describe()`` that must say which settings the picture was drawn with."""
+        controls = self.control_widgets()
+        out = []
+        for n in controls if names is None else names:
+            w = controls[n]
+            if isinstance(w, widgets.Checkbox | widgets.ToggleButton):
+                v = "yes" if w.value else "no"
+            elif getattr(w, "index", None) is not None:             # menus, toggle buttons, selection sliders
+                o = w.options[w.index]
+                v = o[0] if isinstance(o, tuple) else str(o)
+            else:
+                v = f"{w.value:.3g}" if isinstance(w.value, float) else str(w.value)
+            out.append(f"{w.description} {v}")
+        return ", ".join(out)
+
+    def accessible_names(self):
+        """``{widget: name}`` for laid-out widgets whose description alone does not say what they
+        change (the others are named by their description and tooltip)."""
+        return {}
+
+    @property
+    def summary(self):
+        """The live text summary shown under the app (``describe()`` after the last redraw)."""
+        return self.a11y.summary
 
     def layout(self):
         """The widget shown in the notebook: controls, then the canvas, then the status line."""
