@@ -21,7 +21,7 @@ the apps). Everything below is importable from ``nnbasics.plots``.
 """
 from .axes import nice_above, nice_below, plain_log_ticks
 from .bars import ProbBars
-from .decision import DecisionPanel, decision_rgb, rgba8
+from .decision import DecisionPanel, class_marker_paths, decision_rgb, rgba8
 from .digits import plot_confusion, plot_search, plot_unit_weights
 from .frozen import FrozenBackground
 from .network_diagram import NetworkDiagram, layer_labels
@@ -30,6 +30,7 @@ from .style import (
     CLASS_MARKERS,
     HIGHLIGHT,
     NEGATIVE,
+    NEGATIVE_TEXT,
     NODE_CMAP,
     OKABE_ITO,
     ON_COLOUR,
@@ -39,11 +40,15 @@ from .style import (
     SHARED_COLOUR,
     WEIGHT_CMAP,
     WIDE,
+    contrast_ratio,
+    text_colour_on,
 )
 from .tiling import RegionPlot, level_segments, pattern_colours, segments_path
 
 __all__ = ["NetworkDiagram", "layer_labels", "RegionPlot", "pattern_colours", "level_segments", "segments_path",
-           "ProbBars", "DecisionPanel", "decision_rgb", "rgba8", "plot_unit_weights", "plot_search",
+           "ProbBars", "DecisionPanel", "decision_rgb", "rgba8", "class_marker_paths", "plot_unit_weights",
+           "plot_search",
            "plot_confusion", "FrozenBackground", "nice_above", "nice_below", "plain_log_ticks", "OKABE_ITO",
            "POSITIVE", "NEGATIVE", "NODE_CMAP", "HIGHLIGHT", "CLASS_COLOURS", "CLASS_MARKERS", "OPTIMIZER_COLOURS",
-           "OPTIMIZER_NAMES", "WEIGHT_CMAP", "ON_COLOUR", "SHARED_COLOUR", "WIDE"]
+           "OPTIMIZER_NAMES", "WEIGHT_CMAP", "ON_COLOUR", "SHARED_COLOUR", "WIDE", "NEGATIVE_TEXT", "contrast_ratio",
+           "text_colour_on"]

@@ -4,16 +4,27 @@
     panel.set_box((-1.5, 1.5, -1.5, 1.5))
     panel.set_data(X_train, y_train, X_val, y_val, X_clicked, y_clicked)
     panel.image.set_data(rgba8(decision_rgb(p).reshape(80, 80, 3)))   # p: softmax over the grid
+
+Each point has its class's colour and its class's marker (``CLASS_MARKERS``), so the classes
+are told apart without colour too; points added by hand are larger, with a thick black edge.
 """
 import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.markers import MarkerStyle
 
-from .style import CLASS_COLOURS
+from .style import CLASS_COLOURS, CLASS_MARKERS
 
-__all__ = ["DecisionPanel", "decision_rgb", "rgba8"]
+__all__ = ["DecisionPanel", "decision_rgb", "rgba8", "class_marker_paths"]
 
 _CLASS_RGB = np.array([mcolors.to_rgb(c) for c in CLASS_COLOURS])
+_MARKER_PATHS = [MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform()) for m in CLASS_MARKERS]
+
+
+def class_marker_paths(y):
+    """The marker of each class label in ``y`` as paths, for ``PathCollection.set_paths`` (one
+    scatter, a marker per point)."""
+    return [_MARKER_PATHS[int(c) % len(_MARKER_PATHS)] for c in np.ravel(y)]
 
 
 def decision_rgb(p):
@@ -53,8 +64,8 @@ class DecisionPanel:
         ax.add_collection(self.edges)
         # training points: dark edge; validation points: white edge (one collection, drawn fast)
         self.points = ax.scatter([], [], s=22, marker="o", zorder=3)
-        self.clicked = ax.scatter([], [], s=260, marker="*", linewidths=1.2, edgecolors="k", zorder=4,
-                                  label="clicked")
+        self.clicked = ax.scatter([], [], s=120, marker="o", linewidths=2.0, edgecolors="k", zorder=4,
+                                  label="added by hand")
         self.warning = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                fontsize=12, color="white", zorder=6, visible=False, wrap=True,
                                bbox=dict(boxstyle="round,pad=0.5", fc="#b00020", ec="none", alpha=0.92))
@@ -77,10 +88,12 @@ class DecisionPanel:
         colours = lambda y: [CLASS_COLOURS[int(c) % len(CLASS_COLOURS)] for c in y]  # noqa: E731
         X = np.concatenate([Xtr, Xv]).reshape(-1, 2)
         self.points.set_offsets(X)
+        self.points.set_paths(class_marker_paths(np.concatenate([ytr, yv])) if len(X) else _MARKER_PATHS[:1])
         self.points.set_facecolors(colours(np.concatenate([ytr, yv])) if len(X) else "none")
         self.points.set_edgecolors(["0.1"] * len(Xtr) + ["white"] * len(Xv) if len(X) else "none")
         self.points.set_linewidths([0.6] * len(Xtr) + [1.3] * len(Xv) if len(X) else 0.6)
         self.points.set_visible(len(X) > 0)
         self.clicked.set_offsets(Xc.reshape(-1, 2))
+        self.clicked.set_paths(class_marker_paths(yc) if len(yc) else _MARKER_PATHS[:1])
         self.clicked.set_facecolors(colours(yc) if len(yc) else "none")
         self.clicked.set_visible(len(yc) > 0)

@@ -2,7 +2,7 @@
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .style import NEGATIVE, WEIGHT_CMAP
+from .style import NEGATIVE, WEIGHT_CMAP, text_colour_on
 
 __all__ = ["plot_unit_weights", "plot_search", "plot_confusion"]
 
@@ -42,7 +42,7 @@ def plot_search(ax, result):
     for a in range(acc.shape[0]):
         for b in range(acc.shape[1]):
             ax.text(b, a, f"{acc[a, b]:.1%}", ha="center", va="center", fontsize=10,
-                    color="black" if acc[a, b] > acc.min() + 0.6 * (1.0 - acc.min()) else "white")
+                    color=text_colour_on(im.cmap(im.norm(acc[a, b]))))
     bw, bd = result.best
     b, a = result.widths.index(bw), result.depths.index(bd)
     ax.add_patch(Rectangle((b - 0.5, a - 0.5), 1, 1, fill=False, ec=NEGATIVE, lw=3))
@@ -56,15 +56,20 @@ def plot_search(ax, result):
 
 
 def plot_confusion(ax, M, title="test set: true digit (rows) vs. predicted (columns)"):
-    """A confusion matrix as counts (viridis), every non-zero cell written, the diagonal = right."""
+    """A confusion matrix as counts (viridis), every non-zero cell written, the diagonal = right.
+
+    Right and wrong are told apart without colour too: the diagonal cells are framed, and each
+    count is written in black or white, whichever contrasts more with its cell.
+    """
     C = M.shape[0]
     im = ax.imshow(M, cmap="viridis", interpolation="nearest")
-    hi = M.max()
     for i in range(C):
         for j in range(C):
             if M[i, j]:
                 ax.text(j, i, str(M[i, j]), ha="center", va="center", fontsize=8,
-                        color="black" if M[i, j] > 0.6 * hi else "white")
+                        color=text_colour_on(im.cmap(im.norm(M[i, j]))))
+        for ec, lw in (("black", 2.4), ("white", 0.9)):       # visible on a dark or a light cell
+            ax.add_patch(Rectangle((i - 0.42, i - 0.42), 0.84, 0.84, fill=False, ec=ec, lw=lw))
     ax.set_xticks(range(C))
     ax.set_yticks(range(C))
     ax.set_xlabel("predicted digit")
