@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, losses, network
-from ..plots import WIDE, NetworkDiagram
+from ..plots import NEGATIVE_TEXT, POSITIVE, WIDE, NetworkDiagram
 from .base import App
 
 __all__ = ["BackpropApp", "backprop_steps"]
@@ -90,16 +90,16 @@ class BackpropApp(App):
         self.diagram = NetworkDiagram(self.ax, self.SIZES, probs=True, fontsize=11)
         self.diagram.nodes.set_cmap(self.diagram.cmap.with_extremes(bad=NOT_YET))
         d = self.diagram
-        self.target = self.ax.text(0, 0, "← y", fontsize=12, color="#D55E00", fontweight="bold", va="center",
+        self.target = self.ax.text(0, 0, "← y", fontsize=12, color=NEGATIVE_TEXT, fontweight="bold", va="center",
                                    ha="left")
         self.frozen = self.freeze_background([d.edges, d.nodes, *d.value_texts, self.target])
         self.heading = widgets.HTML()
         self.formulas = widgets.HTML()
         self.legend = widgets.HTML(
             "<div style='font-size:13px;color:#333'>edges: width ∝ |value|, "
-            "<span style='color:#0072B2'><b>blue +</b></span>, <span style='color:#D55E00'><b>orange −</b>"
+            f"<span style='color:{POSITIVE}'><b>blue +</b></span>, <span style='color:{NEGATIVE_TEXT}'><b>orange −</b>"
             "</span> &nbsp;·&nbsp; nodes: colour ∝ |value| within each layer (yellow = largest), the signed "
-            "value beside it &nbsp;·&nbsp; <span style='color:#999'><b>grey</b></span>: not computed yet</div>")
+            "value beside it &nbsp;·&nbsp; <span style='color:#666'><b>grey</b></span>: not computed yet</div>")
         self._steps = {a: backprop_steps(self.L, a) for a in ("relu", "tanh")}
         self._edge_slices = np.cumsum([0] + [self.SIZES[l] * self.SIZES[l - 1] for l in range(1, self.L + 1)])
         self.start()
@@ -170,6 +170,17 @@ class BackpropApp(App):
                      ", ".join(f"{v:+.3f}" for v in np.ravel(grads["o"])) + "]</span>")
         self.formulas.value = ("<div style='font-size:16px;line-height:1.7'>" + lines[0] + "<br>&nbsp;&nbsp;"
                                + "<br>&nbsp;&nbsp;".join(lines[1:]) + extra + "</div>")
+
+    def describe(self):
+        s, n = int(self.step.value), int(self.example.value)
+        _, grads, p, L = self.passes()
+        text = (f"example n = {n}, true class {self.y[n] + 1}, {self.activation.value}: p(c|x) = "
+                f"[{', '.join(f'{v:.2f}' for v in p)}], L = {L:.3f}; ")
+        if s == 0:
+            return text + "forward pass done, no gradient yet"
+        done = ", ".join(f"∂L/∂W{SUP[l]} (largest |entry| {np.abs(grads[f'W{l}']).max():.3f})"
+                         for l in range(self.L, self.L - s, -1))
+        return text + f"BPROP step {s} of {self.L} computed {done}"
 
     def layout(self):
         return widgets.VBox([widgets.HBox([self.step, self.example, self.activation]), self.heading, self.canvas,

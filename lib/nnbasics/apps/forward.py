@@ -87,6 +87,13 @@ class ForwardApp(App):
         self.ring.set_offsets(self.diagram.pos[-1][k:k + 1])
         self.prediction.set_text(f"predicted:\nclass {k + 1}")
 
+    def describe(self):
+        _, c = self.forward()
+        on = [int((c[h] > 0).sum()) for h in ("h1", "h2")]
+        return (f"x = ({self.x1.value:.2f}, {self.x2.value:.2f}), weights × {self.weight_scale.value:.2f}, seed "
+                f"{self.seed.value}: {on[0]} of 4 units on in h1, {on[1]} of 4 in h2; p(c|x) = "
+                f"[{', '.join(f'{v:.2f}' for v in c['p'])}], predicted class {int(np.argmax(c['p'])) + 1}")
+
     def layout(self):
         sliders = widgets.HBox([widgets.VBox([self.x1, self.x2]),
                                 widgets.VBox([self.weight_scale, self.seed])])

@@ -110,6 +110,13 @@ class StepSizeApp(App):
                               "<th style='padding:0 14px'>float32</th></tr>"
                               f"{rows}</table></div>")
 
+    def describe(self):
+        errs, e = self.errors_at(self.eps.value)
+        return (f"ε = {e:.1e}: relative error of the numerical gradient in float64 {errs[('forward', 'float64')]:.1e} "
+                f"(forward) and {errs[('central', 'float64')]:.1e} (central), in float32 "
+                f"{errs[('forward', 'float32')]:.1e} and {errs[('central', 'float32')]:.1e}; the best ε for central "
+                f"differences in float64 is {self.best[('central', 'float64')]:.0e}")
+
     def layout(self):
         return widgets.VBox([self.eps, self.canvas, self.readout, self.status])
 
@@ -213,15 +220,15 @@ class KinkApp(App):
         ax.set_title("gradient check along the walk", fontsize=11)
 
     def update(self, change=None):
-        t = float(np.round(round(self.z_over_eps.value / 0.05) * 0.05, 2))   # the slider's stops
+        self.t = t = float(np.round(round(self.z_over_eps.value / 0.05) * 0.05, 2))   # the slider's stops
         s = 1.0                                               # the stencil of b¹₁ moves z by exactly ±ε
         zs = np.array([t - s, t + s])
         hs = relu_fprop(zs)[0]
         self.secant.set_data(zs, hs)
-        slope_fd = (hs[1] - hs[0]) / (2 * s)
+        self.slope_fd = slope_fd = (hs[1] - hs[0]) / (2 * s)
         x = self.x0 + t * self.EPS * self.u
         _, cache = network.fprop(self.params, x)
-        on = float(cache["z1"][0] > 0)                        # what bprop uses: 1 if on, 0 if off (or at 0)
+        self.on = on = float(cache["z1"][0] > 0)              # what bprop uses: 1 if on, 0 if off (or at 0)
         self.tangent.set_data([t - 1.6, t + 1.6], [max(t, 0) - 1.6 * on, max(t, 0) + 1.6 * on])
         self.here.set_data([t], [max(t, 0)])
         self.slopes.set_text(f"secant slope {slope_fd:.2f}\nbprop slope   {on:.0f}")
@@ -241,6 +248,13 @@ class KinkApp(App):
             f"<b>{'PASS' if r.ok else 'FAIL'}</b>"
             + (" — the flagged entries are not bugs: max(0, z) has no derivative at the kink." if r.kinks else "")
             + "</div>")
+
+    def describe(self):
+        r = self.report
+        verdict = "PASS" if r.max_error < r.tol else "FAIL"
+        return (f"z = {self.t:+.2f} ε: the "
+                f"check's secant slope {self.slope_fd:.2f}, bprop's slope {self.on:.0f}; grad_check's worst relative "
+                f"error {r.max_error:.1e} → {verdict}; {len(r.kinks)} entries flagged at a kink")
 
     def layout(self):
         return widgets.VBox([self.z_over_eps, self.canvas, self.readout, self.status])

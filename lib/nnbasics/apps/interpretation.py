@@ -27,7 +27,7 @@ from matplotlib.patches import Rectangle
 from ..data import digits_split
 from ..interpret import code_text, hidden_activations, shared_units, unit_codes
 from ..network import fprop
-from ..plots import CLASS_COLOURS, ON_COLOUR, SHARED_COLOUR, WEIGHT_CMAP, WIDE
+from ..plots import CLASS_COLOURS, ON_COLOUR, SHARED_COLOUR, WEIGHT_CMAP, WIDE, class_marker_paths
 from ..trainer import digits_model, toy_model
 from .base import App
 
@@ -98,6 +98,17 @@ class FeatureDetectorApp(App):
         self.ax_bar.set_title(f"responds most to digit {fav}" if means.max() > 0 else
                               "never on: a dead unit", fontsize=10.5)
 
+    def describe(self):
+        j = self.unit.value
+        h = self.H1[:, j]
+        if h.max() <= 0:
+            return f"unit {j} of layer 1 is never on for the test digits: a dead unit"
+        order = np.argsort(-self.means, kind="stable")
+        top = self.y_test[np.argsort(-h, kind="stable")[:8]]
+        return (f"unit {j} of layer 1 responds most to digit {order[0]}, then {order[1]} "
+                f"({self.means[order[1]]:.0%} as much) and {order[2]} ({self.means[order[2]]:.0%}); the 8 test "
+                f"digits that turn it on most are {', '.join(map(str, top))}")
+
 
 
 class ActivationMapApp(App):
@@ -138,8 +149,9 @@ class ActivationMapApp(App):
         cb = self.fig.colorbar(self.image, ax=self.ax, fraction=0.046, pad=0.03, ticks=[0, 1])
         cb.ax.set_yticklabels(["0 (off)", "max"])
         self.boundary = None
-        self.points = self.ax.scatter(self.X[:, 0], self.X[:, 1], s=12, linewidths=0.5, edgecolors="0.1",
+        self.points = self.ax.scatter(self.X[:, 0], self.X[:, 1], s=14, linewidths=0.5, edgecolors="0.1",
                                       c=[CLASS_COLOURS[c] for c in self.y])
+        self.points.set_paths(class_marker_paths(self.y))         # one marker per class, not colour alone
         self.ax.set_xlim(self.box[:2])
         self.ax.set_ylim(self.box[2:])
         self.ax.set_xlabel("$x_1$")
@@ -175,6 +187,14 @@ class ActivationMapApp(App):
         self.ax.set_title(f"$h^{l}_{{{j}}}(x)$: on in {on:.0%} of the picture ({kind})" if top > 0 else
                           f"$h^{l}_{{{j}}}(x)$ is 0 everywhere here: a dead unit", fontsize=10.5)
         self.ax_bar.set_title("a detector for the classes with tall bars", fontsize=10.5)
+
+    def describe(self):
+        l, j = self.layer.value, self.unit.value
+        if self.activation.max() <= 0:
+            return f"unit {j} of layer {l} is 0 everywhere in the picture: a dead unit"
+        per_class = ", ".join(f"{f:.0%} of class {c + 1}'s" for c, f in enumerate(self.fractions))
+        return (f"unit {j} of layer {l} is on in {(self.activation > 0).mean():.0%} of the picture; it is on for "
+                f"{per_class} points")
 
 
 
@@ -275,4 +295,12 @@ class CodesApp(App):
                                 f"{self.threshold.value:.0%} of a digit's test images", fontsize=10.5)
         self.ax_pair.set_title(f"digits {a} and {b}: {int(n_on[a])} and {int(n_on[b])} units on, "
                                f"{int(both.sum())} shared (orange)", fontsize=10.5)
+        self.n_both = int(both.sum())
+
+    def describe(self):
+        a, b = self.class_a.value, self.class_b.value
+        return (f"layer {self.layer.value}, a unit counts as on for a digit when it is on for more than "
+                f"{self.threshold.value:.0%} of its test images: digit {a} has {self.n_on[a]} units on, digit {b} "
+                f"{self.n_on[b]}, {self.n_both} of them shared by both; summed over the ten digits, "
+                f"{int(self.n_shared.sum())} of the {int(self.n_on.sum())} units on are shared with another digit")
 

@@ -125,7 +125,14 @@ class LossSurfaceApp(App):
             self.curves[kind].set_data(np.arange(len(L))[ok], np.clip(L[ok], 0.15, 6.0))
             self.final[kind] = float(L[ok][-1])
         self.ax.set_title(f"L on a plane through θ0 (holds {self.held:.0%} of both paths)", fontsize=10.5)
-        blew = [OPTIMIZER_NAMES[k] for k, (_, L) in full.items() if not np.all(np.isfinite(L[:T + 1]))]
+        self.blew = blew = [OPTIMIZER_NAMES[k] for k, (_, L) in full.items() if not np.all(np.isfinite(L[:T + 1]))]
         self.ax_loss.set_title(f"{' and '.join(blew)} diverged: η is too large" if blew else
                                f"step {T}: SGD {self.final['sgd']:.3f}, momentum {self.final['momentum']:.3f}",
                                fontsize=10.5, color="#b00020" if blew else "black")
+
+    def describe(self):
+        lost = f"{' and '.join(self.blew)} diverged (η is too large); " if self.blew else ""
+        return (f"{lost}after {self.steps.value} full-batch steps from θ0 (seed {self.seed.value}) with η = "
+                f"{self.lr.value:.2g}: loss of SGD {self.final['sgd']:.3f}, of momentum (μ = "
+                f"{self.momentum.value:.2f}) {self.final['momentum']:.3f}; the plane drawn holds {self.held:.0%} of "
+                "both paths")

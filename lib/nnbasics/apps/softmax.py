@@ -168,6 +168,14 @@ class SoftmaxApp(App):
             f"numerical = [{', '.join(f'{g:+.4f}' for g in r['numerical'])}], "
             f"largest gap {gap:.1e}<br>{naive_msg}</div>")
 
+    def describe(self):
+        r = self.compute()
+        vec = lambda v, f: "[" + ", ".join(format(x + 0.0, f) for x in v) + "]"  # noqa: E731
+        z = f" (z = {vec(r['z'], 'g')} before the output ReLU)" if self.output_relu.value else ""
+        text = (f"logits o = {vec(r['o'], 'g')}{z}: p(c|x) = {vec(r['p'], '.3f')}, true class {r['y'] + 1}, "
+                f"L = {r['L']:.4f}; {'∂L/∂z = (p − y)·[z > 0]' if z else '∂L/∂o = p − y'} = {vec(r['grad'], '+.3f')}")
+        return text + ("; the naive softmax overflows (inf/inf)" if not np.all(np.isfinite(r["naive"])) else "")
+
     def layout(self):
         sliders = widgets.VBox([self.o1, self.o2, self.o3])
         others = widgets.VBox([self.logit_scale, self.true_class, self.output_relu])

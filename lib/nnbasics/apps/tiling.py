@@ -36,6 +36,8 @@ __all__ = ["Kinks1DApp", "ReluTilingApp", "BOX"]
 #: the box of notebook 02's tiling: (xmin, xmax, ymin, ymax)
 BOX = (-3.0, 3.0, -2.0, 2.5)
 UNIT_COLOUR = HIGHLIGHT  # Tol's purple (colour-blind safe): the unit on the sliders
+#: the other units' parts: a grey still 3.4:1 on white, and far from the purple with deuteranopia too
+OTHER_UNITS = "0.55"
 _STYLE = WIDE
 _LADDER = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 
@@ -106,7 +108,7 @@ class Kinks1DApp(_UnitMixin, App):
         # the 1-D tiling: one pale band per interval between kinks, coloured by its on/off pattern
         self.strip = PolyCollection([], edgecolors="none", zorder=0)
         ax.add_collection(self.strip, autolim=False)
-        self.unit_lines = [ax.plot([], [], lw=1.2, color="0.45", ls="--", zorder=2)[0]
+        self.unit_lines = [ax.plot([], [], lw=1.2, color=OTHER_UNITS, ls="--", zorder=2)[0]
                            for _ in range(self.MAX_WIDTH)]
         self.f_line, = ax.plot(self.xs, np.zeros_like(self.xs), lw=3.0, color="#0072B2", zorder=4,
                                label="$f(x) = W^2 h^1(x) + b^2$")
@@ -114,7 +116,7 @@ class Kinks1DApp(_UnitMixin, App):
         ax.add_collection(self.kink_lines)
         self.kink_marks, = ax.plot([], [], "o", ms=8, mfc="white", mec="#0072B2", mew=2, zorder=5,
                                    label="kinks $x = -b_j / w_j$")
-        ax.plot([], [], lw=1.2, color="0.45", ls="--", label="one unit's part $W^2_j \\max(0, w_j x + b_j)$")
+        ax.plot([], [], lw=1.2, color=OTHER_UNITS, ls="--", label="one unit's part $W^2_j \\max(0, w_j x + b_j)$")
         ax.plot([], [], lw=2.2, color=UNIT_COLOUR, ls="--", label="the unit on the sliders")
         ax.set_xlim(*self.XLIM)
         ax.set_xlabel("input x", fontsize=12)
@@ -173,7 +175,7 @@ class Kinks1DApp(_UnitMixin, App):
             if k < width:
                 line.set_data(x, parts[:, k])
                 chosen = k == j
-                line.set_color(UNIT_COLOUR if chosen else "0.45")
+                line.set_color(UNIT_COLOUR if chosen else OTHER_UNITS)
                 line.set_linewidth(2.2 if chosen else 1.2)
                 line.set_zorder(3 if chosen else 2)
                 line.set_visible(True)
@@ -201,6 +203,18 @@ class Kinks1DApp(_UnitMixin, App):
         self.n_pieces = n_kinks + 1
         self.count_text.set_text(f"{width} unit{'s' * (width > 1)}, {n_kinks} kink{'s' * (n_kinks != 1)} "
                                  f"in view → {self.n_pieces} linear piece{'s' * (self.n_pieces > 1)}")
+
+    def describe(self):
+        k = self.kinks()
+        seen = np.unique(np.round(k[(k > self.XLIM[0]) & (k < self.XLIM[1])], 12))
+        j = int(self.unit.value)
+        mine = k[j - 1]
+        where = (f"at x = {mine:.2f}" if self.XLIM[0] < mine < self.XLIM[1] else
+                 "outside the picture" if np.isfinite(mine) else "nowhere (w = 0)")
+        return (f"{self.width.value} hidden units, {len(seen)} kinks in view"
+                + (f" (at x = {', '.join(f'{v:.2f}' for v in seen)})" if len(seen) else "")
+                + f": f is linear on {len(seen) + 1} pieces. The unit on the sliders (unit {j}: w = "
+                  f"{self.w.value:.2f}, b = {self.b.value:.2f}) bends {where}.")
 
     def layout(self):
         return widgets.VBox([widgets.HBox([widgets.VBox([self.width, self.seed, self.unit]),
@@ -323,7 +337,7 @@ class ReluTilingApp(_UnitMixin, App):
                                                    self.unit.value))
         p = self.params()
         net = p if self.relu.value else collapse_linear(p)
-        regions = linear_regions(net, BOX)
+        self.regions = regions = linear_regions(net, BOX)
         # colours: the grid of region_map, each region coloured by its own activation pattern
         xmin, xmax, ymin, ymax = BOX
         ids, n_grid = region_map(net, (xmin, xmax), (ymin, ymax), self.RESOLUTION)
@@ -340,6 +354,28 @@ class ReluTilingApp(_UnitMixin, App):
             text = f"regions: exact {c['exact']} · grid {c['grid']} · most possible ≤ {c['theory']:,}"
         self.count_text.set_text(text)
         self.readout.value = self._explain(c)
+
+    def bordering(self):
+        """How many of the drawn regions have an edge on the line of the unit on the sliders."""
+        if not self.relu.value:
+            return 0                                  # a linear network: one region, no edges inside
+        p = self.params()
+        j = int(self.unit.value) - 1
+        w, b = p["W1"][j], float(p["b1"][j])
+        tol = 1e-7 * max(float(np.linalg.norm(w)), 1e-12)
+        return sum(int(np.sum(np.abs(r.vertices @ w + b) <= tol) >= 2) for r in self.regions)
+
+    def describe(self):
+        c, p = self.counts, self.params()
+        j = int(self.unit.value) - 1
+        net = "-".join(map(str, self.sizes()))
+        if not self.relu.value:
+            return (f"ReLU removed: the {net} network is one affine map, {c['exact']} region, parallel "
+                    f"straight level sets")
+        theory = f"exactly {c['theory']}" if int(self.depth.value) == 1 else f"at most {c['theory']:,}"
+        return (f"{c['exact']} linear regions of the {net} network (the grid sees {c['grid']}; theory {theory}); "
+                f"the unit on the sliders (unit {j + 1}: w = ({p['W1'][j, 0]:.2f}, {p['W1'][j, 1]:.2f}), "
+                f"b = {p['b1'][j]:.2f}) borders {self.bordering()} of them")
 
     def _draw_unit_line(self, p):
         """The chosen unit's line w·x + b = 0 clipped to the box, and a tick towards its 'on' side."""

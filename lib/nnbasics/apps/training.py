@@ -20,7 +20,6 @@ from ..data import DATASETS, train_val_split
 from ..losses import softmax
 from ..network import fprop
 from ..plots import (
-    CLASS_COLOURS,
     OPTIMIZER_COLOURS,
     OPTIMIZER_NAMES,
     WIDE,
@@ -33,11 +32,12 @@ from ..plots import (
 )
 from ..regions import activation_pattern, linear_regions, pattern_edges
 from ..trainer import Trainer
+from .accessible import PointEntry
 from .base import App
 
 __all__ = ["TrainingApp"]
 
-DATA_CHOICES = [("your own: click to add points", "own"), ("spiral", "spiral"), ("circles", "circles"),
+DATA_CHOICES = [("your own points", "own"), ("spiral", "spiral"), ("circles", "circles"),
                 ("XOR", "xor"), ("moons", "moons"), ("Gaussians", "gaussians")]
 #: data sets whose generator takes a number of classes (XOR and moons have exactly 2)
 _MULTICLASS = ("spiral", "circles", "gaussians")
@@ -83,7 +83,7 @@ class TrainingApp(App):
                                              description="points per class", style=W)
         self.n_classes = widgets.IntSlider(value=n_classes, min=2, max=5, description="classes C", style=W)
         self.click_class = widgets.Dropdown(options=[(f"class {k + 1}", k) for k in range(5)],
-                                            value=click_class, description="a click adds", style=W)
+                                            value=click_class, description="a new point is", style=W)
         self.width = widgets.IntSlider(value=width, min=1, max=32, description="width (units per layer)",
                                        style=W)
         self.depth = widgets.IntSlider(value=depth, min=1, max=4, description="hidden layers", style=W)
@@ -113,6 +113,7 @@ class TrainingApp(App):
         self.time = widgets.IntSlider(value=0, min=0, max=0, description="time (step)", style=W,
                                       layout=widgets.Layout(width="420px"))
         self.message = widgets.HTML(value="")
+        self.point_entry = PointEntry(lambda x1, x2: self._run(lambda _c: self.add_point(x1, x2), None))  # keyboard
 
         self.points = [[float(p[0]), float(p[1]), int(p[2])] for p in points]
         self.trainers = []
@@ -348,8 +349,8 @@ class TrainingApp(App):
                 panel.image.set_data(np.ones((self.RESOLUTION, self.RESOLUTION, 3)))
                 panel.edge_image.set_visible(False)
                 panel.edges.set_visible(False)
-                panel.empty.set_text("click on the picture\nto add points" if self.dataset.value == "own"
-                                     else "no data")
+                panel.empty.set_text("click on the picture, or type\nx₁, x₂ and press 'add point'"
+                                     if self.dataset.value == "own" else "no data")
                 panel.warning.set_visible(False)
                 panel.ax.set_title("no training data yet", fontsize=11)
                 continue
@@ -394,12 +395,11 @@ class TrainingApp(App):
             else:
                 panel.warning.set_visible(False)
         self._draw_curves(t_shown)
-        hint = (f"a click adds a training point of class {self.click_class.value + 1} ({len(self.points)} so far)"
-                "  ·  white edge: validation data")
+        hint = (f"a click (or 'add point') adds a point of class {self.click_class.value + 1}"
+                f" ({len(self.points)} so far)  ·  white edge: validation data")
         self.speed_text.set_text(f"{self.speed.value} steps per frame")
         if hint != self.click_hint.get_text():
             self.click_hint.set_text(hint)
-            self.click_hint.set_color(CLASS_COLOURS[self.click_class.value])
             self.frozen.invalidate()
         msg = self.diverged
         self.message.value = (f"<div style='color:#b00020;font-weight:bold'>⚠ {msg}</div>" if msg else
@@ -459,6 +459,19 @@ class TrainingApp(App):
             self.frozen.invalidate()
 
     # -- the contract ------------------------------------------------------------------------------
+    def describe(self):
+        if not self.trainers:
+            return (f"no training data yet: add points of class {self.click_class.value + 1} with a click on the "
+                    "picture or with x₁, x₂ and 'add point'")
+        t = self.shown_time()
+        runs = [f"{OPTIMIZER_NAMES[tr.optimizer_name]} accuracy {h['train_acc'][-1]:.0%}" + (f" (validation "
+                f"{h['val_acc'][-1]:.0%})" if len(tr.y_val) else "") + f", loss {h['train_loss'][-1]:.3g}"
+                for tr in self.trainers for h in [tr.curves(until=t)]]
+        oops = f" {self.diverged}." if self.diverged and t is None else ""
+        return (f"step {self.shown_step}{'' if t is None else f' of {self.step}'}: {'; '.join(runs)}.{oops} "
+                f"{len(self.y_fit)} training points, {self.C} classes ({len(self.points)} added). "
+                + self.values_text())
+
     def state(self):
         s = super().state()
         s["points"] = [list(p) for p in self.points]
@@ -471,7 +484,8 @@ class TrainingApp(App):
                                                                        align_items="center"))
         return widgets.VBox([
             row(self.dataset, self.noise, self.n_per_class, self.n_classes),
-            row(self.click_class, self.clear_button, self.width, self.depth, self.seed),
+            row(self.click_class, self.point_entry.widget, self.clear_button),
+            row(self.width, self.depth, self.seed),
             row(self.optimizer, self.lr, self.momentum, self.batch_size, self.weight_decay),
             row(self.play, self.step_button, self.reset_button, self.speed, self.tiling),
             row(self.time, self.message),

@@ -175,6 +175,16 @@ class WiggleApp(App):
             f"slope (L(θ with w + ε) − L(θ)) / ε = {(L_plus - L0) / eps:+.6f} &nbsp; vs. ∂L/∂w from backprop "
             f"= {g:+.6f}</div>")
 
+    def describe(self):
+        k, eps = int(self.weight.value), float(self.eps.value)
+        key, i = self.names[k]
+        L0, L_plus, move = self.wiggle(k, eps)
+        name = _label(key, i)
+        step = f"moves {name} by {'+' if move > 0 else '−'}ε" if move else f"leaves {name} where it is"
+        return (f"weight k = {k}, {name} = {float(self.params[key][i]):+.4f}, ε = {eps:.1e}: L(θ) = {L0:.6f}, "
+                f"L(θ with {name} + ε) = {L_plus:.6f}, so the rule {step}; slope {(L_plus - L0) / eps:+.4f} "
+                f"vs. ∂L/∂w = {float(self.grads[key][i]):+.4f} from backprop")
+
     def layout(self):
         return widgets.VBox([widgets.HBox([self.weight, self.eps]), self.canvas, self.readout, self.status])
 
@@ -276,6 +286,13 @@ class WiggleTrainApp(App):
             f"&nbsp; (|θ| = {self.n_params} parameters)<br>"
             f"backprop would need t forward + t backward passes ≈ 3t = <b>{n_b:,}</b> forward-pass "
             f"equivalents (BPROP ≈ 2 × FPROP) &nbsp;→&nbsp; wiggling costs <b>{ratio}</b></div>")
+
+    def describe(self):
+        t = int(self.step.value)
+        acc = float(np.mean(network.predict(self.snaps[t], self.X) == self.y))
+        return (f"after t = {t} wiggle steps: loss {self.losses[t]:.3f} (gradient descent with backprop: "
+                f"{self.gd_losses[t]:.3f}), training accuracy {acc:.0%}; {int(self.evals[t]):,} loss evaluations "
+                f"so far, t · (|θ| + 1)")
 
     def layout(self):
         return widgets.VBox([widgets.HBox([self.play, self.step]), self.canvas, self.counter, self.status])
