@@ -281,6 +281,7 @@ def test_point_entry_adds_a_training_point_like_a_click(make_app):
     entry.button.click()
     assert app.state()["points"] == [[0.5, -0.25, 2], [-1.0, -0.25, 2]]
     assert app.last_error is None and "2 training points" in app.summary
+    assert "(2 added, the last at (-1.00, -0.25) in class 3)" in app.summary
     np.testing.assert_allclose(app.panels[0].clicked.get_offsets(), [[0.5, -0.25], [-1.0, -0.25]])
     with pytest.raises(TypeError, match="on_add must be callable"):
         PointEntry("not a function")

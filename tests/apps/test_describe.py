@@ -172,6 +172,9 @@ def check_training(app, text):
         return
     X, y = app.X_fit, app.y_fit
     assert num(text, "{n} training points") == len(y) == len(app.X_train) + len(app.points)
+    if app.points:
+        x1, x2, c = app.points[-1]
+        assert num(text, r"the last at \({n}, {n}\) in class {n}") == pytest.approx([x1, x2, c + 1], abs=0.006)
     for tr in app.trainers:
         name = {"sgd": "SGD", "momentum": "momentum"}[tr.optimizer_name]
         h = tr.curves(until=app.shown_time())
@@ -256,11 +259,12 @@ def test_summary_tells_the_truth_at_both_ends_of_every_control(cls, make_app):
 
 
 def test_training_summary_follows_training_and_the_time_slider(make_app):
-    app = make_app(apps.TrainingApp, optimizer="both")
+    app = make_app(apps.TrainingApp, optimizer="both", points=[[0.3, -0.2, 1]])
     app.step_button.click()
     app.step_button.click()
     text = app.summary
     assert text.startswith(f"step {app.step}: SGD accuracy") and "; momentum accuracy" in text
+    assert "(1 added, the last at (0.30, -0.20) in class 2)" in text
     CHECKS["TrainingApp"](app, text)
     app.time.value = 5
     assert app.summary.startswith(f"step 5 of {app.step}:")

@@ -468,8 +468,9 @@ class TrainingApp(App):
                 f"{h['val_acc'][-1]:.0%})" if len(tr.y_val) else "") + f", loss {h['train_loss'][-1]:.3g}"
                 for tr in self.trainers for h in [tr.curves(until=t)]]
         oops = f" {self.diverged}." if self.diverged and t is None else ""
+        last = "".join(f", the last at ({x1:.2f}, {x2:.2f}) in class {c + 1}" for x1, x2, c in self.points[-1:])
         return (f"step {self.shown_step}{'' if t is None else f' of {self.step}'}: {'; '.join(runs)}.{oops} "
-                f"{len(self.y_fit)} training points, {self.C} classes ({len(self.points)} added). "
+                f"{len(self.y_fit)} training points, {self.C} classes ({len(self.points)} added{last}). "
                 + self.values_text())
 
     def state(self):
