@@ -8,6 +8,7 @@ VENV     ?= .venv
 NB       ?= 00
 PORT     ?= 8866
 LAB_ARGS ?=
+STUDENTS ?= 20
 
 export NNBASICS_VENV    := $(VENV)
 export NNBASICS_VIA_MAKE := 1
@@ -17,7 +18,7 @@ TASKS := $(PYTHON) tasks.py
 VERBS := test test-fast bench lint screenshots check-python clean help
 
 .DEFAULT_GOAL := help
-.PHONY: lab present $(VERBS)
+.PHONY: lab present bench-class $(VERBS)
 
 $(VERBS):
 	@$(TASKS) $@
@@ -27,3 +28,6 @@ lab:
 
 present:
 	@$(TASKS) present $(NB) --port $(PORT)
+
+bench-class:
+	@$(TASKS) bench-class --students $(STUDENTS)

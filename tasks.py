@@ -182,11 +182,12 @@ def digest(paths):
     return h.hexdigest()
 
 
-def run(cmd, check=True, **kw):
-    """Run a command from the repository root; its exit status (SetupError if check and it failed)."""
+def run(cmd, check=True, cwd=ROOT, **kw):
+    """Run a command (from the repository root unless ``cwd``); its exit status (SetupError if check
+    and it failed)."""
     print("+ " + " ".join(str(c) for c in cmd), flush=True)
     try:
-        rc = subprocess.call([str(c) for c in cmd], cwd=str(ROOT), **kw)
+        rc = subprocess.call([str(c) for c in cmd], cwd=str(cwd), **kw)
     except KeyboardInterrupt:
         rc = 130
     if check and rc != 0:
@@ -351,6 +352,19 @@ def lint(py, args):
       "(make: NB=02 PORT=8866)", needs="runtime", parse=parse_present)
 def present(py, args):
     return exec_final([py, "scripts/present.py", *args])
+
+
+@verb("bench-class", "a class on a local JupyterHub: N students pull the link and run 02 and 07 at once "
+      "(bench-class --students 20; make: STUDENTS=20)", needs="dev", parse=pass_through)
+def bench_class(py, args):
+    # the hub's proxy comes from npm (deploy/jupyterhub/package.json), installed once
+    hub = ROOT / "deploy" / "jupyterhub"
+    if not (hub / "node_modules" / ".package-lock.json").exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise UsageError("bench-class: needs Node.js >= 20 and npm for configurable-http-proxy")
+        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=hub)
+    return run([py, "benchmarks/class_load.py", *args], check=False)
 
 
 @verb("screenshots", "regenerate the README gallery (docs/gallery/*.png)", needs="dev")

@@ -106,8 +106,9 @@ def main(argv=None):
     def stop(signum, frame):  # make the `finally` below stop Voila when we are killed
         raise SystemExit(128 + signum)
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, stop)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):   # Windows has no SIGHUP
+        if sig is not None:
+            signal.signal(sig, stop)
     url = f"http://{HOST}:{port}/?token={token}"
     try:
         wait_for_port(port, proc)

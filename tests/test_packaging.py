@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    # With build isolation, as `pip install .` builds it (the pyproject's setuptools>=68, not
+    # With build isolation, as `pip install .` builds it (the pyproject's setuptools>=77, not
     # whatever setuptools the venv happens to carry).
     p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
                         "-q", "-w", str(out), str(ROOT)], capture_output=True, text=True)
