@@ -198,10 +198,14 @@ def run(cmd, check=True, cwd=ROOT, **kw):
 
 def install_overrides(prefix):
     """What binder/postBuild does, for any OS: JupyterLab settings that keep widget comms off kernel
-    subshells (they crash ipympl kernels), in <prefix>/share/jupyter/lab/settings/overrides.d."""
-    dest = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
+    subshells (they crash ipympl kernels), in <prefix>/share/jupyter/lab/settings/overrides.d, and
+    the lecture mode's Voila template in <prefix>/share/jupyter/voila/templates/projector."""
+    share = Path(prefix) / "share" / "jupyter"
+    dest = share / "lab" / "settings" / "overrides.d"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(str(ROOT / "binder" / "jupyterlab_overrides.json"), str(dest / "nnbasics.json"))
+    template = ROOT / "scripts" / "jupyter" / "voila" / "templates" / "projector"
+    shutil.copytree(str(template), str(share / "voila" / "templates" / "projector"), dirs_exist_ok=True)
     return dest / "nnbasics.json"
 
 

@@ -135,6 +135,8 @@ def check(env):
     results["import nnbasics"] = (rc == 0 and str(env.repo) in out, out.strip())
     rc, out = env.run(env.bin("voila"), "--version")
     results["voila --version"] = (rc == 0 and out.strip().startswith("0.5"), out.strip())
+    conf = env.venv / "share" / "jupyter" / "voila" / "templates" / "projector" / "conf.json"
+    results["Voila template projector"] = (conf.exists(), str(conf))
     ok, detail = lab_setting(env, "@jupyterlab/apputils-extension:kernels-settings", "commsOverSubshells")
     results["JupyterLab commsOverSubshells"] = (ok and detail == "disabled", detail)
     rc, out = env.run(env.bin("jupyter"), "server", "extension", "list")

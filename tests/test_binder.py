@@ -7,6 +7,7 @@ of the repository, a fresh venv, `pip install -r binder/requirements.txt` from t
 import re
 import shutil
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,11 @@ def test_readme_binder_links_open_notebooks_that_exist():
     for url in links:
         m = re.search(r"[?&]urlpath=(?:lab/tree|voila/render|tree|notebooks)/([^&#]+)", url.replace("%2F", "/"))
         assert m, f"Binder link without urlpath to a notebook: {url}"
-        assert (ROOT / m.group(1)).exists(), f"{url} opens {m.group(1)}, which is not in the repository"
+        path, _, query = urllib.parse.unquote(m.group(1)).partition("?")
+        assert (ROOT / path).exists(), f"{url} opens {path}, which is not in the repository"
+        if path and "voila/render" in url:          # lecture mode: the projector template postBuild installs
+            assert query == "template=projector", url
+            assert "voila/templates/projector" in (ROOT / "binder" / "postBuild").read_text()
 
 
 @pytest.mark.slow
