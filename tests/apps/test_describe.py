@@ -229,11 +229,25 @@ def check_codes(app, text):
     assert num(text, "{n} of them shared by both") == (codes[a] & codes[b]).sum()
 
 
+def check_conv(app, text):
+    img = digits_split(0)[4][app.digit.value].reshape(8, 8)
+    W = np.array([[getattr(app, f"w{u}{v}").value for v in range(3)] for u in range(3)])
+    xp = np.pad(img, 1)
+    z = np.array([[app.b.value + np.sum(W * xp[i:i + 3, j:j + 3]) for j in range(8)] for i in range(8)])
+    h = np.maximum(z, 0).reshape(4, 2, 4, 2).max(axis=(1, 3))
+    assert num(text, "ranges from {n} to") == pytest.approx(z.min(), abs=0.006)
+    assert num(text, "to {n};") == pytest.approx(z.max(), abs=0.006)
+    assert num(text, "keeps {n} of its 64 entries") == (z > 0).sum()
+    assert num(text, "largest value is {n},") == pytest.approx(h.max(), abs=0.006)
+    assert f"a {digits_split(0)[5][app.digit.value]}," in text and f"the {app.preset.value} kernel" in text
+
+
 CHECKS = {"ForwardApp": check_forward, "Kinks1DApp": check_kinks, "ReluTilingApp": check_tiling,
           "SoftmaxApp": check_softmax, "WiggleApp": check_wiggle, "WiggleTrainApp": check_wiggle_train,
           "BackpropApp": check_backprop, "StepSizeApp": check_step_size, "KinkApp": check_kink,
           "TrainingApp": check_training, "LossSurfaceApp": check_loss_surface,
-          "FeatureDetectorApp": check_features, "ActivationMapApp": check_activation_map, "CodesApp": check_codes}
+          "FeatureDetectorApp": check_features, "ActivationMapApp": check_activation_map, "CodesApp": check_codes,
+          "ConvApp": check_conv}
 
 
 def test_every_app_has_a_checker_here():

@@ -15,5 +15,6 @@ from .gradcheck_lab import KinkApp, StepSizeApp                          # 06
 from .training import TrainingApp                                        # 07
 from .loss_surface import LossSurfaceApp                                 # 07
 from .interpretation import ActivationMapApp, CodesApp, FeatureDetectorApp  # 08
+from .convolution import ConvApp                                        # 09
 
 __all__ = ["App", "ALL_APPS", *(cls.__name__ for cls in ALL_APPS)]
