@@ -23,7 +23,7 @@ import numpy as np
 from ..conv import as_images, conv_fprop, maxpool_bprop, maxpool_fprop
 from ..data import digits_split
 from ..layers import relu_fprop
-from ..plots import HIGHLIGHT, WEIGHT_CMAP, WIDE
+from ..plots import HIGHLIGHT, WEIGHT_CMAP, WIDE, text_colour_on
 from .base import App
 
 __all__ = ["ConvApp", "PRESETS"]
@@ -149,7 +149,7 @@ class ConvApp(App):
             for v in range(3):
                 t = self.w_text[u][v]
                 t.set_text(f"{W[u, v]:.2g}")
-                t.set_color("white" if abs(W[u, v]) > 1.8 else "0.1")
+                t.set_color(text_colour_on(self.im_w.cmap(self.im_w.norm(W[u, v]))))   # readable on its cell
         for im, data in ((self.im_z, z), (self.im_a, a), (self.im_h, h)):
             im.set_data(data)
             im.set_clim(-m, m)
