@@ -225,7 +225,7 @@ def test_receptive_field_formula_matches_the_pixels_a_unit_can_see(stack):
     size = 34                                                          # every pooling tiles its input
     rng = np.random.default_rng(7)
     seen = np.zeros((size, size), dtype=bool)
-    for _ in range(30):
+    for _ in range(300):                                             # every arg-max wins sometimes
         h = rng.random((1, 1, size, size))
         caches = []
         for k, s in stack:

@@ -1,7 +1,7 @@
 """Feedback for every check: graded hints, code only on request, never an exception, one notation.
 
 The per-check tables are in test_exercises_forward.py (00-03), test_exercises_backprop.py (04-06) and
-test_exercises_training.py (07-08); this file tests what all checks share.
+test_exercises_training.py (07-08) and test_exercises_convolution.py (09); this file tests what all checks share.
 """
 import inspect
 import json
@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import test_exercises_backprop
+import test_exercises_convolution
 import test_exercises_forward
 import test_exercises_training
 
@@ -22,7 +23,8 @@ from nnbasics.exercises.solutions import SOLUTIONS, reference_code
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_CHECKS = [c for checks in CHECKS.values() for c in checks]
-ALL_TABLES = test_exercises_forward.TABLES + test_exercises_backprop.TABLES + test_exercises_training.TABLES
+ALL_TABLES = (test_exercises_forward.TABLES + test_exercises_backprop.TABLES + test_exercises_training.TABLES
+              + test_exercises_convolution.TABLES)
 IDS = [c.__name__ for c in ALL_CHECKS]
 
 
@@ -168,7 +170,7 @@ def test_module_docstrings_list_the_codes_the_tables_test():
 
 def test_notebooks_call_only_checks_that_exist():
     called = set()
-    for nb_path in sorted((ROOT / "notebooks").glob("0[0-8]_*.ipynb")):
+    for nb_path in sorted((ROOT / "notebooks").glob("0[0-9]_*.ipynb")):
         for cell in json.loads(nb_path.read_text(encoding="utf-8"))["cells"]:
             called |= set(re.findall(r"\b(check_\w+)\(", "".join(cell["source"])))
     assert called == set(IDS)

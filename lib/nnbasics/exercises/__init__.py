@@ -5,9 +5,10 @@ feedback, never raises, and says plainly when an exercise is not attempted yet. 
 gets a hint (the idea, no code); the code comes only on request: ``check_x(fn, reveal=True)``
 or ``solution("x")``. One module per notebook (or two): forward (00-01), tiling (02),
 softmax (03), wiggle (04), backprop (05), gradient_check (06), training (07),
-interpretation (08); the comparison helpers all of them share are in ``feedback``.
+interpretation (08), convolution (09); the comparison helpers all of them share are in ``feedback``.
 """
 from .backprop import check_affine_bprop, check_relu_bprop, check_softmax_loss_grad
+from .convolution import check_conv_entry, check_conv_output_size, check_maxpool_backward
 from .feedback import Feedback, attempt, reset_tries
 from .forward import check_fprop, check_layer_forward, check_mse_loss, check_one_hot
 from .gradient_check import check_numerical_gradient, check_rel_error
@@ -28,6 +29,7 @@ CHECKS = {
     "06": [check_numerical_gradient, check_rel_error],
     "07": [check_sgd_step, check_momentum_step, check_accuracy],
     "08": [check_class_code, check_confusion_matrix],
+    "09": [check_conv_output_size, check_conv_entry, check_maxpool_backward],
 }
 """Every check, by the notebook that uses it."""
 

@@ -152,6 +152,31 @@ def confusion_matrix_mine(y_true, y_pred, n_classes):
         M[t, p] += 1
     return M
 ''',
+    # -- 09 convolution -----------------------------------------------------------------------------
+    "conv_output_size": '''
+def conv_output_size(H, K, stride, pad):
+    return (H + 2 * pad - K) // stride + 1    # the first window, plus one per whole step that still fits
+''',
+    "conv_entry": '''
+def conv_entry(x, W, b, i, j, stride, pad):
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))      # zeros around every channel
+    KH, KW = W.shape[1:]
+    window = xp[:, i * stride:i * stride + KH, j * stride:j * stride + KW]
+    return b + np.sum(W * window)                         # every channel, every kernel position
+''',
+    "maxpool_backward": '''
+def maxpool_backward(dout, x, size):
+    N, C, H, W = x.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H // size):
+                for j in range(W // size):
+                    window = x[n, c, i * size:(i + 1) * size, j * size:(j + 1) * size]
+                    u, v = np.unravel_index(np.argmax(window), window.shape)   # the first max, row by row
+                    dx[n, c, i * size + u, j * size + v] = dout[n, c, i, j]
+    return dx
+''',
 }
 
 
