@@ -51,7 +51,7 @@ def test_the_maps_are_the_convolution_relu_and_pooling_of_the_digit(app):
 def test_identity_kernel_gives_back_the_digit(make_app):
     app = make_app(ConvApp, digit=3, preset="identity")
     np.testing.assert_allclose(app.im_z.get_array(), X_TEST[3].reshape(8, 8), atol=1e-15)
-    assert f"a {Y_TEST[3]}" in app.ax_x.get_title()
+    assert f"a {Y_TEST[3]}," in app.describe()
 
 
 def test_a_preset_sets_the_weights_and_moving_a_weight_makes_it_custom(app):

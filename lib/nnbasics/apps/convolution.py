@@ -91,7 +91,7 @@ class ConvApp(App):
         self.fig, axes = self.new_figure(figsize=(9.6, 2.4), ncols=5,
                                          gridspec_kw=dict(width_ratios=[1, 0.62, 1, 1, 1]))
         self.ax_x, self.ax_w, self.ax_z, self.ax_a, self.ax_h = axes
-        titles = ["", "kernel W (3×3)", "feature map z = W⋆x + b", "ReLU: a = max(0, z)", "max-pool: h (4×4)"]
+        titles = ["digit x (8×8)", "kernel W (3×3)", "feature map z = W⋆x + b", "ReLU: a = max(0, z)", "max-pool: h (4×4)"]
         for ax, t in zip(axes, titles, strict=True):
             ax.set_xticks([])
             ax.set_yticks([])
@@ -109,7 +109,7 @@ class ConvApp(App):
         self.kept = self.ax_a.scatter(np.zeros(16), np.zeros(16), s=14, color=HIGHLIGHT, zorder=3)
         self.fig.subplots_adjust(left=0.01, right=0.99, top=0.87, bottom=0.03, wspace=0.12)
         self.frozen = self.freeze_background([self.im_x, self.im_w, *sum(self.w_text, []), self.im_z, self.im_a,
-                                              self.im_h, self.kept, self.ax_x.title])
+                                              self.im_h, self.kept])
 
     def kernel(self):
         """The kernel W (3, 3) on the sliders."""
@@ -155,7 +155,6 @@ class ConvApp(App):
             im.set_clim(-m, m)
         rows, cols = np.nonzero(kept * (a > 0))                                  # the windows that pass anything on
         self.kept.set_offsets(np.column_stack([cols, rows]) if len(rows) else np.empty((0, 2)))
-        self.ax_x.set_title(f"digit x: test image {self.digit.value}, a {self.y_test[self.digit.value]}", fontsize=10)
 
     def describe(self):
         d = self.digit.value
