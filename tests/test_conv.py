@@ -155,6 +155,19 @@ def test_output_size_formula_matches_the_windows_that_fit(H, K, stride, pad):
     assert out.shape[2] == n
 
 
+@given(st.integers(1, 3), st.integers(1, 3), st.sampled_from([1, 3, 5]), st.integers(5, 9), st.integers(0, 10**6))
+def test_weight_sharing_makes_the_layer_translation_equivariant(C, F, K, H, seed):
+    """Shift the image one pixel to the right (its last column is 0, so nothing falls off): the
+    'same' convolution's maps shift with it — one kernel for every window."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, C, H, H + 1))
+    x[..., -1] = 0.0
+    W, b = rng.standard_normal((F, C, K, K)), rng.standard_normal(F)
+    z, _ = nb.conv_fprop(x, W, b, pad=K // 2)
+    z_shifted, _ = nb.conv_fprop(np.roll(x, 1, axis=3), W, b, pad=K // 2)
+    np.testing.assert_allclose(z_shifted[..., 1:], z[..., :-1], rtol=1e-12, atol=1e-12)
+
+
 # -- max-pooling ---------------------------------------------------------------------------------
 POOL_CASES = [((2, 3, 8, 8), 2, None), ((1, 2, 6, 6), 3, None), ((2, 1, 7, 5), 3, 2), ((1, 2, 5, 5), 3, 1),
               ((2, 2, 4, 6), 2, 2), ((1, 1, 9, 9), 3, 3), ((1, 2, 7, 7), 2, 5)]

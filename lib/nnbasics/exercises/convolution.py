@@ -8,7 +8,7 @@ Each ``check_*`` runs the student's function on fixed inputs against the referen
         'ceil' (a partial window counted)   'not_integer' (true division /)   'no_stride'
         'stride_last' ((H + 2·pad − K + 1) / stride)   'no_kernel' (K ignored)   'hard_coded'   'type'
 
-    conv_entry(x, W, b, i, j, stride, pad) -> float  out[i, j] = b + Σ_c Σ_u Σ_v W[c, u, v] x_pad[c, i·s + u, j·s + v]
+    conv_entry(x, W, b, i, j, stride, pad) -> float  z[i, j] = b + Σ_c Σ_u Σ_v W[c, u, v] x_pad[c, i·s + u, j·s + v]
         'flipped' (the kernel flipped: the textbook convolution)   'no_bias'   'no_stride' (i + u)
         'no_pad_shift' (x_pad indexed as if pad = 0)   'one_channel'   'swapped' (out[j, i])
         'mean' (averaged, not summed)   'relu' (a ReLU applied)   'out_of_bounds' (no zero padding)
@@ -103,7 +103,7 @@ def check_conv_output_size(conv_output_size):
 
 # -- one output entry -------------------------------------------------------------------------------
 def conv_entry_reference(x, W, b, i, j, stride, pad):
-    """out[i, j] = b + Σ_c Σ_u Σ_v W[c, u, v] · x_pad[c, i·s + u, j·s + v];  x (C, H, W), W (C, KH, KW)."""
+    """z[i, j] = b + Σ_c Σ_u Σ_v W[c, u, v] · x_pad[c, i·s + u, j·s + v];  x (C, H, W), W (C, KH, KW)."""
     xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
     KH, KW = W.shape[1:]
     return float(b + np.sum(W * xp[:, i * stride:i * stride + KH, j * stride:j * stride + KW]))
@@ -158,7 +158,7 @@ _ENTRY_MESSAGES = {
                      "pad x with zeros first (pad rows and columns on every side), then index the padded array."),
     "one_channel": ("only channel 0 is used: the kernel spans all input channels.",
                     "sum over the channels c as well as over u and v."),
-    "swapped": ("rows and columns are swapped: you computed out[j, i].", "i is the row, j the column."),
+    "swapped": ("rows and columns are swapped: you computed z[j, i].", "i is the row, j the column."),
     "mean": ("you averaged the products; the layer sums them.", "a sum over c, u and v, then + b."),
     "relu": ("a ReLU was applied: the convolution's output can be negative; the ReLU is a separate layer.",
              "return the weighted sum plus the bias as it is."),
@@ -190,8 +190,7 @@ def check_conv_entry(conv_entry):
         answers.append(float(v.ravel()[0]))
     wrong = [t for t in range(len(answers)) if not close(answers[t], refs[t], 1e-9)]
     if not wrong:
-        i, j, s, p = _ENTRY_TRIALS[0]
-        return Feedback(ex, "correct", f"out[{i}, {j}] = b + Σ_c Σ_u Σ_v W[c, u, v] x_pad[c, i·s + u, j·s + v]: a "
+        return Feedback(ex, "correct", "z[i, j] = b + Σ_c Σ_u Σ_v W[c, u, v] x_pad[c, i·s + u, j·s + v]: a "
                         "weighted sum over one window, with the same weights for every window (weight sharing).")
     if len(answers) > 1 and len(set(answers)) == 1:
         return Feedback(ex, "wrong", f"you return {answers[0]:.6g} for every (i, j), stride and pad: is it "
