@@ -287,3 +287,15 @@ def test_point_entry_adds_a_training_point_like_a_click(make_app):
         PointEntry("not a function")
     with pytest.raises(ValueError, match="limit must be > 0"):
         PointEntry(print, limit=0)
+
+
+def test_close_closes_every_widget_of_the_layout():
+    # Voila builds the page's widgets from the kernel's state: a box left open whose canvas was
+    # closed (00 rebuilds an app from its state and closes it) kept every widget on the page loading
+    from nnbasics.apps import ForwardApp
+
+    app = ForwardApp()
+    parts = [app.widget, app.a11y, *interactive_widgets(app.widget)]
+    assert all(w.comm is not None for w in parts)
+    app.close()
+    assert all(w.comm is None for w in parts)

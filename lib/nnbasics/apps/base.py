@@ -310,8 +310,16 @@ class App:
         display(self._widget)
 
     def close(self):
+        """Close the figures, then every widget of the layout: a page that builds the widgets from
+        the kernel's state (Voila) must not meet a box whose canvas is gone."""
         for fig in self._figures:
             plt.close(fig)
+        stack = [getattr(self, "_widget", None)]
+        while stack:
+            w = stack.pop()
+            if isinstance(w, widgets.Widget):
+                stack.extend(getattr(w, "children", ()) or ())
+                w.close()
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.state().items())
