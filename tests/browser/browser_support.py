@@ -1,6 +1,8 @@
 """What the browser tests share (kept out of conftest.py so test modules can import it by name)."""
+import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 
+import axe_audit  # noqa: E402
 import browser_harness as harness  # noqa: E402
 
 # The tree JupyterLab serves and whose notebooks/ are tested: the repository, or (to try the
@@ -71,3 +74,37 @@ def check_page(nbp, nb_path, shots_dir):
         moved.append(f"{r.readout_before}->{r.readout_after} in {r.seconds:.1f}s")
     check_alive_and_clean("its sliders moved", "the slider moves")
     return f"{nbp.kind} {nb_path.name}: ran in {nbp.seconds:.0f} s, {len(apps)} apps moved ({'; '.join(moved)})"
+
+
+def check_accessibility(nbp, nb_path, shots_dir):
+    """WCAG 2.1 AA on a page that has run: axe-core's A/AA rules (JupyterLab: only the output areas,
+    the rest is JupyterLab's own interface; Voila: the whole page) must find nothing serious or
+    critical; every app names its controls and pictures, shows its live summary, keeps its focus
+    order, and its summary follows a slider moved with the keyboard. Returns axe's one-line report
+    (the minor and moderate findings included)."""
+    page, t0 = nbp.page, time.time()
+    report = axe_audit.audit_lab_outputs(nbp) if nbp.kind == "lab" else axe_audit.audit_voila(nbp)
+    problems = ["axe-core: serious or critical WCAG 2.1 A/AA violations:\n" + report.details()] if report.blocking() \
+        else []
+    n_apps, found, summaries = axe_audit.app_problems(page)
+    problems += found
+    outputs = nbp.app_outputs()
+    if n_apps < len(outputs):
+        problems.append(f"{len(outputs)} outputs hold an app but only {n_apps} carry the accessibility bridge")
+    if outputs and not problems:      # the live summary answers the keyboard (first slider of the first app)
+        summary = outputs[0].locator(".nnb-summary").first
+        before = summary.inner_text()
+        r = harness.nudge_first_slider(page, outputs[0])
+        t1 = time.time()
+        while summary.inner_text() == before and time.time() - t1 < 10:
+            time.sleep(0.2)
+        if r.changed and summary.inner_text() == before:
+            problems.append(f"the picture changed after {r.key} on the first slider, its summary did not: {before!r}")
+    if problems:
+        shot = shots_dir / f"a11y-{nbp.kind}-{nb_path.stem}.png"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot), full_page=True)
+        pytest.fail(f"{nbp.kind} {nb_path.name}: not accessible ({report.line()}):\n" + "\n".join(problems)
+                    + f"\n(screenshot: {shot})", pytrace=False)
+    return f"{report.line()}; {n_apps} apps named, summarised and in focus order ({time.time() - t0:.1f} s)"
+
