@@ -299,3 +299,26 @@ def test_close_closes_every_widget_of_the_layout():
     assert all(w.comm is not None for w in parts)
     app.close()
     assert all(w.comm is None for w in parts)
+
+
+def test_show_figure_shows_a_picture_with_its_alt_text_and_closes_the_figure(monkeypatch):
+    import IPython.display
+
+    from nnbasics.apps.accessible import show_figure
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=100)
+    ax.plot([0, 1], [0, 1])
+    show_figure(fig, 'a rising line: "y = x" from 0 to 1')
+    assert not plt.fignum_exists(fig.number)
+    tag = shown[0]["text/html"]
+    assert tag.startswith('<img src="data:image/png;base64,')
+    assert 'alt="a rising line: &quot;y = x&quot; from 0 to 1"' in tag
+    width = int(tag.split('width="')[1].split('"')[0])
+    assert 200 <= width <= 300                      # shown at the figure's size, drawn at twice that
+    assert shown[0]["text/plain"].startswith("[figure: a rising line")
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="alt must say"):
+        show_figure(fig, "  ")
+    plt.close(fig)

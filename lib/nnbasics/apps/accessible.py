@@ -20,15 +20,20 @@ the app, in a ``role="status"``/``aria-live="polite"`` region: the lecture's bac
 a screen reader announces it (at most about once a second while an animation plays).
 
 :class:`PointEntry` is the keyboard's way to do what a mouse click on a picture does: x₁ and x₂
-fields and an "add point" button.
+fields and an "add point" button. :func:`show_figure` shows a static figure (no slider) as a
+picture with alt text, the text a screen reader reads out for it.
 """
+import base64
+import html
+import io
 import itertools
 
 import anywidget
 import ipywidgets as widgets
 import traitlets
 
-__all__ = ["AccessibleBridge", "attach", "interactive_widgets", "PointEntry", "APP_CLASS", "PICTURE_CLASS"]
+__all__ = ["AccessibleBridge", "attach", "interactive_widgets", "PointEntry", "show_figure", "APP_CLASS",
+           "PICTURE_CLASS"]
 
 #: the CSS class of every app's outermost box
 APP_CLASS = "nnb-app"
@@ -233,3 +238,28 @@ class PointEntry:
         self.button.on_click(lambda _b: on_add(float(self.x1.value), float(self.x2.value)))
         self.widget = widgets.HBox([self.x1, self.x2, self.button],
                                    layout=widgets.Layout(align_items="center"))
+
+
+def show_figure(fig, alt, scale=2):
+    """Show the matplotlib figure ``fig`` as a picture with the text alternative ``alt``, and close it.
+
+    In a notebook a static figure (one without sliders) becomes an ``<img>`` whose ``alt`` says what
+    it shows (with its numbers); a screen reader reads that out, where an ipympl canvas gives it
+    nothing. The PNG is drawn at ``scale`` times the figure's resolution (sharp on a HiDPI screen)
+    and shown at the figure's size. Closing the figure keeps %matplotlib widget from showing it a
+    second time, as a canvas.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    if not isinstance(alt, str) or len(alt.strip()) < 10:
+        raise ValueError(f"alt must say in words what the figure shows (at least a short sentence), got {alt!r}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi * scale, bbox_inches="tight")
+    png = buf.getvalue()
+    width = int.from_bytes(png[16:20], "big") // scale          # the PNG header's width, in CSS pixels
+    plt.close(fig)
+    tag = (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" width="{width}" '
+           f'alt="{html.escape(alt.strip(), quote=True)}">')
+    display({"text/html": tag, "text/plain": f"[figure: {alt.strip()}]"}, raw=True)
+
