@@ -322,3 +322,21 @@ def test_show_figure_shows_a_picture_with_its_alt_text_and_closes_the_figure(mon
     with pytest.raises(ValueError, match="alt must say"):
         show_figure(fig, "  ")
     plt.close(fig)
+
+
+def test_every_static_figure_in_the_notebooks_is_shown_with_alt_text():
+    # a figure made in a notebook cell (not an app's) reaches the page through show_figure(fig, alt=...)
+    import json
+    import re
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9]*.ipynb"))
+    assert notebooks
+    bare = []
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and re.search(r"plt\.(subplots|figure)\(", src):
+                if not re.search(r"show_figure\(fig, alt=", src):
+                    bare.append(f"{path.name} cell {cell.get('id')}: {src.splitlines()[0][:60]}")
+    assert not bare, "figures shown without alt text (use show_figure(fig, alt=...)):\n" + "\n".join(bare)
