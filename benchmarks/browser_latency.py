@@ -143,8 +143,11 @@ def measure_notebook(browser, lab, relpath, floor_dir, dpr, links, presses, log=
         errors = nbp.errors()
         apps = [(out, out.evaluate(CANVAS_INFO_JS) or {}) for out in nbp.drawing_app_outputs()]
         sizes = sorted({(i["w"], i["h"]) for _, i in apps if i.get("w")})
-        if not apps:
-            return rows
+        if not apps:      # a notebook that stopped early (an error) shows none: say so, with the error
+            log(f"{relpath}: no app found" + (f"; the notebook shows an error: {errors[0][:300]}" if errors else ""))
+            return [{"kind": "app", "notebook": nb, "app": "(no app found)", "dpr": dpr, "link": "-",
+                     "error": ("notebook error: " + errors[0][-300:]) if errors else "no output with a slider and a "
+                     "canvas or SVG"}]
         path = floor_dir / f"floors_{nb}_dpr{dpr}.ipynb"
         nbformat.write(floor_notebook(sizes), path)
         fnbp, fmeter = _open(browser, lab, path.relative_to(floor_dir.parent), dpr)
@@ -263,7 +266,8 @@ def _line(r):
         return head + f"no picture change ({r['missed']} missed)"
     return head + (f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, {r['kb_per_move']:.1f} kB/move "
                    f"({r['moves']} moves, {r['missed']} missed, probe {r['probe_ms_per_frame']:.2f} ms/frame, "
-                   f"{r['frames_per_s']:.0f} fps, load {r['load_avg_1min']})")
+                   f"{r['frames_per_s']:.0f} fps, pictures/move <= {max(r.get('pictures_per_move') or [0])}, "
+                   f"load {r['load_avg_1min']})")
 
 
 def table(rows):
@@ -272,7 +276,7 @@ def table(rows):
              "Label floor p50 | kB/move (floor) | moves |", "|" + "---|" * 11]
     for r in sorted((r for r in rows if r["kind"] == "app"), key=lambda r: (r["dpr"], r["link"] != "local")):
         if "p50_ms" not in r:
-            what = r.get("error") or "no picture change"
+            what = " ".join((r.get("error") or "no picture change").replace("|", "/").split())[:160]
             lines.append(f"| {r['app']} | {r['notebook']} | {r['dpr']} | {r['link']} | {what} | | | | | | 0 |")
             continue
         floor = f"{r['floor_p50_ms']:.0f} / {r['floor_p95_ms']:.0f}" if "floor_p50_ms" in r else ""

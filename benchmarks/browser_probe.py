@@ -29,7 +29,7 @@ PROBE_JS = """([name, root, selector, maxDim]) => {
   if (all[name]) all[name].stop();
   const smalls = new Map(), mix = (h, v) => Math.imul(h ^ v, 16777619);
   let domDirty = true, domHash = 0;
-  const P = {armed: false, base: 0, last: 0, tKey: null, tChange: null, lastChangeAt: performance.now(),
+  const P = {armed: false, base: 0, last: 0, tKey: null, tChange: null, lastChangeAt: performance.now(), changes: 0,
              frames: 0, cost: 0, t0: performance.now(), running: true, waiters: []};
   const mo = new MutationObserver(() => { domDirty = true; });
   mo.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -70,7 +70,7 @@ PROBE_JS = """([name, root, selector, maxDim]) => {
     const c0 = performance.now(), h = fingerprint();
     P.cost += performance.now() - c0; P.frames++;
     if (h !== P.last) {
-      P.last = h; P.lastChangeAt = ts;
+      P.last = h; P.lastChangeAt = ts; P.changes++;
       if (P.armed && P.tChange === null && P.tKey !== null && h !== P.base) P.tChange = ts;
     }
     P.waiters = P.waiters.filter(w => !w(ts));
@@ -79,7 +79,7 @@ PROBE_JS = """([name, root, selector, maxDim]) => {
   const onKey = e => { if (P.armed && P.tKey === null) P.tKey = e.timeStamp; };
   document.addEventListener('keydown', onKey, true);
   P.stop = () => { P.running = false; mo.disconnect(); document.removeEventListener('keydown', onKey, true); };
-  P.arm = () => { P.base = P.last = fingerprint(); P.tKey = P.tChange = null; P.armed = true; };
+  P.arm = () => { P.base = P.last = fingerprint(); P.tKey = P.tChange = null; P.changes = 0; P.armed = true; };
   // resolves once the frame-loop predicate holds, or after maxMs (also by a timer, should frames stall)
   const until = (pred, maxMs) => new Promise(res => {
     const start = performance.now();
@@ -100,6 +100,7 @@ PROBE_JS = """([name, root, selector, maxDim]) => {
     P.armed = false;
     const r = {changed: P.tChange !== null, tKey: P.tKey, tChange: P.tChange};
     if (r.changed) r.quiet = await P.quiet(quietMs, maxMs);
+    r.pictures = P.changes;        // distinct pictures shown for this move (1: no flicker)
     return r;
   };
   P.stats = () => ({frames: P.frames, costMs: P.cost, seconds: (performance.now() - P.t0) / 1000});
@@ -186,7 +187,8 @@ class Target:
         self.quiet_before = page.evaluate(f"() => {self.js}.quiet(1000, {QUIET_MAX_MS * 2})")
         now, hi = (float(self.handle.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemax"))
         self.keys = ["ArrowLeft", "ArrowRight"] if now >= hi else ["ArrowRight", "ArrowLeft"]
-        self.lat, self.bytes_in, self.frames_in, self.bytes_out, self.missed, self.not_quiet = [], [], [], [], 0, 0
+        self.lat, self.bytes_in, self.frames_in, self.bytes_out, self.pictures = [], [], [], [], []
+        self.missed = self.not_quiet = 0
 
     def press(self, i):
         """Press once (ArrowRight and ArrowLeft alternate), wait for the picture and a settle."""
@@ -207,6 +209,7 @@ class Target:
         self.bytes_in.append(b1 - b0)
         self.frames_in.append(f1 - f0)
         self.bytes_out.append(s1 - s0)
+        self.pictures.append(r["pictures"])
 
     def result(self):
         stats = self.page.evaluate(f"() => {{ const s = {self.js}.stats(); {self.js}.stop(); return s; }}")
@@ -214,7 +217,7 @@ class Target:
                "not_quiet_after": self.not_quiet, "probe_ms_per_frame": stats["costMs"] / max(1, stats["frames"]),
                "frames_per_s": stats["frames"] / max(1e-9, stats["seconds"]),
                "latency_ms": [round(v, 1) for v in self.lat], "bytes_in": self.bytes_in,
-               "ws_frames_in": self.frames_in, "bytes_out": self.bytes_out}
+               "ws_frames_in": self.frames_in, "bytes_out": self.bytes_out, "pictures_per_move": self.pictures}
         if self.lat:
             out.update(p50_ms=float(np.percentile(self.lat, 50)), p95_ms=float(np.percentile(self.lat, 95)),
                        kb_per_move=float(np.median(self.bytes_in)) / 1000, kb_max=max(self.bytes_in) / 1000)
