@@ -99,6 +99,12 @@ def reqdir(index, tmp_path_factory):
     pins = [ln for ln in (ROOT / "requirements.txt").read_text().splitlines() if ln.strip() != "-e ."]
     (tmp / "pins-only.txt").write_text("\n".join(pins) + "\n")     # without our own requires-python
     shutil.copy(ROOT / "requirements-dev.txt", tmp / "requirements-dev.txt")   # its -r is relative to it
+    for line in (ROOT / "requirements-dev.txt").read_text().splitlines():   # and the files it includes
+        inc = line.split("#")[0].strip()
+        if inc.startswith("-r ") and inc[3:].strip() != "requirements.txt":
+            rel = inc[3:].strip()
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / rel, tmp / rel)
     return tmp
 
 
