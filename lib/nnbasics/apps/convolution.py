@@ -91,7 +91,8 @@ class ConvApp(App):
         self.fig, axes = self.new_figure(figsize=(9.6, 2.4), ncols=5,
                                          gridspec_kw=dict(width_ratios=[1, 0.62, 1, 1, 1]))
         self.ax_x, self.ax_w, self.ax_z, self.ax_a, self.ax_h = axes
-        titles = ["digit x (8×8)", "kernel W (3×3)", "feature map z = W⋆x + b", "ReLU: a = max(0, z)", "max-pool: h (4×4)"]
+        titles = ["digit x (8×8)", "kernel W (3×3)", "feature map z = W⋆x + b", "ReLU: a = max(0, z)",
+                  "max-pool: h (4×4)"]
         for ax, t in zip(axes, titles, strict=True):
             ax.set_xticks([])
             ax.set_yticks([])
