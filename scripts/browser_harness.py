@@ -47,11 +47,13 @@ ERROR_MARKERS = ("Traceback", "Error displaying widget", "There was an error whe
 KERNEL_DEATH = re.compile(r"restarting kernel|appears to have died|malloc\(\)|double free|Segmentation fault|"
                           r"core dumped|Fatal Python error|KernelRestarter")
 
-# An "app": an output that holds an ipympl canvas and a slider (ipywidgets 8 uses noUiSlider).
+# An "app": an output that holds a picture and a slider (ipywidgets 8 uses noUiSlider). The picture
+# is the canvas the browser paints (nnbasics.apps.figure_view, class nnb-picture), or ipympl's
+# canvas when NNBASICS_IPYMPL=1.
 OUTPUT = ".jp-OutputArea-output"
-CANVAS = ".jupyter-matplotlib-canvas-div canvas"
+CANVAS = ".jupyter-matplotlib-canvas-div canvas, canvas.nnb-picture"
 SLIDER_HANDLE = ".noUi-handle"
-APP = f"{OUTPUT}:has(.jupyter-matplotlib canvas):has({SLIDER_HANDLE})"
+APP = f"{OUTPUT}:has(.jupyter-matplotlib canvas, canvas.nnb-picture):has({SLIDER_HANDLE})"
 WIDGET_OUTPUT = f"{OUTPUT}:has(.jupyter-widgets)"
 # Any output with a slider and something drawn (a canvas or an SVG), whoever draws it.
 DRAWING_APP = f"{OUTPUT}:has(canvas, svg):has({SLIDER_HANDLE})"

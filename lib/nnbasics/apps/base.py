@@ -45,17 +45,22 @@ given to the picture as its text alternative, refreshed by ``_run`` after every 
 widget it lays out gets an accessible name (its description, or ``accessible_names()``).
 """
 import contextlib
+import os
 import time
 import traceback
 import warnings
 import weakref
 
 import ipywidgets as widgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ..plots import FrozenBackground
 from .accessible import AccessibleBridge, attach
+from .figure_view import FigureView
 
 __all__ = ["App", "ALL_APPS", "current_cell_id"]
 
@@ -64,6 +69,14 @@ ALL_APPS = []
 
 # Figures made by the app of each notebook cell, so re-running the cell closes the old one.
 _FIGURES_BY_CELL = {}
+
+
+def browser_draws():
+    """Whether app figures are drawn by the browser (:class:`~nnbasics.apps.figure_view.FigureView`):
+    in a notebook with ``%matplotlib widget`` (ipympl), unless ``NNBASICS_IPYMPL=1`` asks for
+    ipympl's canvas; never headless (Agg: tests, benchmarks, scripts)."""
+    backend = matplotlib.get_backend().lower()
+    return ("ipympl" in backend or backend == "widget") and os.environ.get("NNBASICS_IPYMPL") != "1"
 
 
 def current_cell_id():
@@ -110,6 +123,8 @@ class App:
         self.last_error = None
         self.update_times = []
         self.a11y = AccessibleBridge()     # the live text summary and the widgets' accessible names
+        self._views = {}                   # figure -> FigureView: the picture drawn by the browser
+        self._browser_figures = set()      # figures made for a FigureView
 
     # -- building -------------------------------------------------------------------------
     def new_figure(self, figsize=(7, 4.5), **subplots_kw):
@@ -120,8 +135,16 @@ class App:
         if key[1] is not None:
             for old in _FIGURES_BY_CELL.pop(key, []):
                 plt.close(old)
-        with plt.ioff():
-            fig, axes = plt.subplots(figsize=figsize, **subplots_kw)
+        if browser_draws():
+            # the browser draws it (FigureView): a plain Agg figure, no ipympl canvas (whose
+            # frontend would change the figure's dpi and ask for pictures nobody sees)
+            fig = Figure(figsize=figsize)
+            FigureCanvasAgg(fig)
+            axes = fig.subplots(**subplots_kw)
+            self._browser_figures.add(fig)
+        else:
+            with plt.ioff():
+                fig, axes = plt.subplots(figsize=figsize, **subplots_kw)
         canvas = fig.canvas
         for attr, value in (("header_visible", False), ("footer_visible", False),
                             ("toolbar_visible", False), ("resizable", False)):
@@ -157,7 +180,14 @@ class App:
         return sum(f.fast_draws for f in self._frozen)
 
     def start(self):
-        """Check the declared controls, wire each to :meth:`update`, draw once, build the layout."""
+        """Check the declared controls, wire each to :meth:`update`, draw once, build the layout.
+
+        In a notebook with ``%matplotlib widget`` (:func:`browser_draws`), every figure with a
+        frozen background is shown by a :class:`~nnbasics.apps.figure_view.FigureView`: the
+        browser draws it from vectors, so a move sends kilobytes instead of a PNG."""
+        for frozen in self._frozen:
+            if frozen.fig in self._browser_figures and frozen.fig not in self._views:
+                self._views[frozen.fig] = FigureView(frozen.fig, frozen)
         for name, control in self.control_widgets().items():
             control.observe(self._make_callback(name), names="value")
         self._run(self.update, None)
@@ -191,7 +221,11 @@ class App:
                 self.last_error = None
                 self.status.value = ""
         for fig in self._figures:
-            fig.canvas.draw_idle()
+            view = self._views.get(fig)
+            if view is not None:
+                view.push()                 # the moving artists as vectors (the browser paints them)
+            else:
+                fig.canvas.draw_idle()
             # asked for (ipympl: the browser asks back for the picture): pyplot's draw_all, which
             # IPython runs after every cell and every widget message, need not ask a second time
             fig.stale = False
@@ -296,7 +330,10 @@ class App:
 
     @property
     def canvas(self):
-        """The figure's canvas as a widget (ipympl), or an empty box when running headless."""
+        """The figure as a widget: its FigureView, else its ipympl canvas, or an empty box when
+        running headless."""
+        if self.fig in self._views:
+            return self._views[self.fig]
         c = self.fig.canvas
         return c if isinstance(c, widgets.DOMWidget) else widgets.Box()
 

@@ -33,6 +33,10 @@ class FrozenBackground:
     draws the figure as usual. The environment variable ``NNBASICS_FULL_REDRAW=1`` turns the
     cache off (every draw in full), to compare. ``full_draws`` counts the draws of everything,
     ``fast_draws`` those that pasted a cached background.
+
+    For a browser that draws the figure itself (:class:`nnbasics.apps.figure_view.FigureView`):
+    :meth:`draw_frozen` draws the frozen parts alone, and :meth:`state_id` names their state (it
+    changes with ``set_key`` and ``invalidate``).
     """
 
     def __init__(self, fig, dynamic, max_cached=8):
@@ -41,6 +45,8 @@ class FrozenBackground:
         self.max_cached = int(max_cached)
         self.static_key = None
         self._cache = {}
+        self._generation = 0            # bumped when cached backgrounds are dropped
+        self._key_ids = {}              # static key -> a small number (state_id)
         self.full_draws = self.fast_draws = 0
         self._figure_draw = fig.draw
         fig.draw = self._draw  # the canvas calls figure.draw(renderer)
@@ -70,7 +76,20 @@ class FrozenBackground:
     def invalidate(self):
         """Forget every cached background: the next draw redraws everything once."""
         self._cache.clear()
+        self._generation += 1
+        self._key_ids.clear()
         self.fig.stale = True
+
+    def state_id(self):
+        """A short name of the current state of the frozen parts: equal names, equal backgrounds."""
+        key = repr(self.static_key)
+        if key not in self._key_ids:
+            self._key_ids[key] = len(self._key_ids)
+        return f"{self._generation}.{self._key_ids[key]}"
+
+    def draw_frozen(self, renderer):
+        """Draw the frozen parts alone (the moving artists paint nothing) with ``renderer``."""
+        self._draw_without_moving(renderer)
 
     def _draw(self, renderer):
         if (not (hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region"))
@@ -80,16 +99,7 @@ class FrozenBackground:
         key = (id(renderer), renderer.width, renderer.height, self.fig.dpi, self.static_key)
         background = self._cache.get(key)
         if background is None:
-            # a full draw in which the moving artists paint nothing: they stay visible, so all
-            # that depends on them (an axes title placed above the tick labels) is as usual,
-            # and no "stale" notification (which would ask for yet another draw) goes out
-            for a in self.dynamic:
-                a.draw = _draw_nothing
-            try:
-                self._figure_draw(renderer)
-            finally:
-                for a in self.dynamic:
-                    vars(a).pop("draw", None)
+            self._draw_without_moving(renderer)
             # the whole buffer: fig.bbox can be a hair short of it (4.1 in × 100 dpi = 409.99… px),
             # which would leave a row blank (transparent), and ipympl then sends full frames, no diffs
             background = renderer.copy_from_bbox(Bbox.from_bounds(0, 0, renderer.width, renderer.height))
@@ -104,6 +114,18 @@ class FrozenBackground:
             if a.get_visible() and (a.axes is None or a.axes.get_visible()):
                 a.draw(renderer)
         self.fig.stale = False
+
+    def _draw_without_moving(self, renderer):
+        # a full draw in which the moving artists paint nothing: they stay visible, so all that
+        # depends on them (an axes title placed above the tick labels) is as usual, and no
+        # "stale" notification (which would ask for yet another draw) goes out
+        for a in self.dynamic:
+            a.draw = _draw_nothing
+        try:
+            self._figure_draw(renderer)
+        finally:
+            for a in self.dynamic:
+                vars(a).pop("draw", None)
 
 
 def _draw_nothing(renderer):
