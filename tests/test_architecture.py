@@ -69,7 +69,8 @@ def test_exercises_use_the_core_only(path):
         assert not name.startswith(("nnbasics.apps", "nnbasics.plots")), f"{_rel(path)} imports {name}"
 
 
-SHARED_APP_MODULES = {"nnbasics.apps", "nnbasics.apps.base", "nnbasics.apps.probe", "nnbasics.apps.accessible"}
+SHARED_APP_MODULES = {"nnbasics.apps", "nnbasics.apps.base", "nnbasics.apps.probe", "nnbasics.apps.accessible",
+                      "nnbasics.apps.figure_view"}
 
 
 @pytest.mark.parametrize("path", [p for p in APPS if p.name != "__init__.py"], ids=_rel)
