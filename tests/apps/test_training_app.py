@@ -211,3 +211,28 @@ def test_loss_surface_app_momentum_gets_lower_and_large_lr_draws_nothing_nan(mak
     app.momentum.value = 0.95
     app.steps.value = 200
     assert app.last_error is None and drawn_nonfinite(app.fig) == []
+
+
+def test_side_by_side_titles_have_room_at_the_default_width(make_app):
+    # the longest titles: both optimisers, weight decay, scrubbed back to an earlier step
+    app = make_app(TrainingApp, optimizer="both", lr=0.0501, weight_decay=0.001, steps=300, time=120)
+    assert "step 120 of 300" in app.panels[1].ax.get_title()
+    app.fig.canvas.draw()
+    r = app.fig.canvas.get_renderer()
+    boxes = [p.ax.title.get_window_extent(r) for p in app.panels]
+    assert boxes[0].x1 <= boxes[1].x0, f"the titles overlap: {boxes[0]} and {boxes[1]}"
+    fig_box = app.fig.bbox
+    for p, b in zip(app.panels, boxes, strict=True):
+        assert fig_box.x0 <= b.x0 and b.x1 <= fig_box.x1 and b.y1 <= fig_box.y1, "a title is cut off"
+        assert b.y0 >= p.ax.get_window_extent(r).y1 - 1, "a title covers its picture"
+    curves = app.ax_loss.get_tightbbox(r)
+    assert boxes[1].x1 <= curves.x0 + 1, "the right title runs into the curves"
+
+
+def test_a_single_panels_title_stays_clear_of_the_curves(make_app):
+    app = make_app(TrainingApp, optimizer="momentum", lr=0.0501, weight_decay=0.001, steps=300, time=120)
+    app.fig.canvas.draw()
+    r = app.fig.canvas.get_renderer()
+    title = app.panels[0].ax.title.get_window_extent(r)
+    assert app.fig.bbox.x0 <= title.x0 and title.y1 <= app.fig.bbox.y1
+    assert title.x1 <= app.ax_loss.get_tightbbox(r).x0 + 1, "the title runs into the curves"

@@ -20,14 +20,11 @@ from ..data import DATASETS, train_val_split
 from ..losses import softmax
 from ..network import fprop
 from ..plots import (
-    OPTIMIZER_COLOURS,
     OPTIMIZER_NAMES,
     WIDE,
     DecisionPanel,
+    LearningCurves,
     decision_rgb,
-    nice_above,
-    nice_below,
-    plain_log_ticks,
     rgba8,
 )
 from ..regions import activation_pattern, linear_regions, pattern_edges
@@ -125,7 +122,8 @@ class TrainingApp(App):
         self.panels = [DecisionPanel(self.fig.add_axes([0, 0, 0.1, 0.1]), self.RESOLUTION) for _ in range(2)]
         self.ax_loss = self.fig.add_axes([0, 0, 0.1, 0.1])
         self.ax_acc = self.fig.add_axes([0, 0, 0.1, 0.1], sharex=self.ax_loss)
-        self._build_curves()
+        self.curves = LearningCurves(self.ax_loss, self.ax_acc)
+        self.curve_lines, self.time_marks = self.curves.lines, self.curves.time_marks
         self.click_hint = self.fig.text(0.01, 0.02, "", fontsize=9.5, ha="left", va="bottom")
         self.speed_text = self.ax_acc.text(0.98, 0.04, "", fontsize=9.5, ha="right", va="bottom", color="0.3",
                                            transform=self.ax_acc.transAxes)
@@ -147,33 +145,12 @@ class TrainingApp(App):
             self.time.value = int(time)
 
     # -- figure -----------------------------------------------------------------------------------
-    def _build_curves(self):
-        self.curve_lines = {}
-        for ax, what in ((self.ax_loss, "loss"), (self.ax_acc, "acc")):
-            for kind, colour in OPTIMIZER_COLOURS.items():
-                name = OPTIMIZER_NAMES[kind]
-                self.curve_lines[(what, kind, "train")], = ax.plot([], [], "-", color=colour, lw=1.8,
-                                                                   label=f"{name}: training")
-                self.curve_lines[(what, kind, "val")], = ax.plot([], [], "--", color=colour, lw=1.4,
-                                                                 label=f"{name}: validation")
-            ax.grid(True, alpha=0.3)
-            ax.spines[["top", "right"]].set_visible(False)
-        self.ax_loss.set_yscale("log")
-        self.ax_loss.set_ylabel("loss L (log scale)")
-        self.ax_acc.set_ylabel("accuracy")
-        self.ax_acc.set_xlabel("training step")
-        self.ax_acc.set_ylim(0, 1.02)
-        self.ax_loss.tick_params(labelbottom=False)
-        self.time_marks = [ax.axvline(0, color="0.3", lw=1, ls=":", visible=False)
-                           for ax in (self.ax_loss, self.ax_acc)]
-        self.legend = None
-
     def _place_axes(self):
         """Positions of the panels: one decision picture, or two side by side, then the curves."""
         w_in, h_in = self.fig.get_size_inches()
-        bottom, height = 0.1, 0.77
-        side = height * h_in / w_in                     # a square decision panel
         both = self.optimizer.value == "both"
+        bottom, height = 0.1, 0.74                      # room for the three lines of a title
+        side = height * h_in / w_in                     # a square decision panel
         self.panels[0].ax.set_position([0.01, bottom, side, height])
         self.panels[1].ax.set_position([0.02 + side, bottom, side, height])
         self.panels[1].ax.set_visible(both)
@@ -384,17 +361,20 @@ class TrainingApp(App):
             name = OPTIMIZER_NAMES[tr.optimizer_name]
             settings = f"η = {tr.optimizer.lr:.3g}" + (f", μ = {tr.optimizer.mu:.2f}"
                                                         if tr.optimizer_name == "momentum" else "")
-            settings += f", λ = {tr.weight_decay:g}" if tr.weight_decay else ""
+            batch = f"batch {tr.batch_size}" + (f", λ = {tr.weight_decay:g}" if tr.weight_decay else "")
             when = f"step {step} of {tr.step}" if t_shown is not None else f"step {step}"
-            panel.ax.set_title(f"{name}: {settings}, batch {tr.batch_size}\n{when}, {acc_txt}",
-                               fontsize=10.5, color="#7a4b00" if t_shown is not None else "black")
+            # three short lines: a panel is a third of the width, and the title must stay within
+            # it (side by side, the two titles never run into each other)
+            panel.ax.set_title(f"{name}: {settings}\n{batch}\n{when}, {acc_txt}", fontsize=9.5,
+                               color="#7a4b00" if t_shown is not None else "black")
             if tr.diverged and t_shown is None:
                 panel.warning.set_text(f"diverged at step {tr.step}:\nthe loss blew up.\n"
                                        "Lower η and press reset.")
                 panel.warning.set_visible(True)
             else:
                 panel.warning.set_visible(False)
-        self._draw_curves(t_shown)
+        if self.curves.update(self.trainers, t_shown, self.shown_step):
+            self.frozen.invalidate()                 # the curves' axes or legend changed
         hint = (f"a click (or 'add point') adds a point of class {self.click_class.value + 1}"
                 f" ({len(self.points)} so far)  ·  white edge: validation data")
         self.speed_text.set_text(f"{self.speed.value} steps per frame")
@@ -405,58 +385,6 @@ class TrainingApp(App):
         self.message.value = (f"<div style='color:#b00020;font-weight:bold'>⚠ {msg}</div>" if msg else
                               f"<span style='color:#555'>step {self.step}"
                               f"{' (side by side: same θ0, same mini-batches)' if both else ''}</span>")
-
-    def _draw_curves(self, t_shown):
-        hi_step, values = 1, []
-        for (what, kind, part), line in self.curve_lines.items():
-            tr = next((t for t in self.trainers if t.optimizer_name == kind), None)
-            if tr is None or (part == "val" and not len(tr.y_val)):
-                line.set_data([], [])
-                line.set_visible(False)
-                continue
-            h = tr.curves(until=t_shown)
-            key = f"{part}_{'loss' if what == 'loss' else 'acc'}"
-            line.set_data(h["step"], h[key])
-            line.set_visible(True)
-            hi_step = max(hi_step, tr.step)
-            if what == "loss":                      # limits from all steps, so scrubbing keeps the axes
-                values.append(np.asarray(tr.history[key], dtype=float))
-        # limits move in steps (1-2-5), so most frames keep the axes as they are
-        xlim = (0, nice_above(max(hi_step, 50)))
-        ylim = (0.05, 5.0)                     # widened only when the loss leaves this range
-        if values:
-            v = np.concatenate(values)
-            v = v[np.isfinite(v) & (v > 0)]
-            if len(v):
-                ylim = (min(0.05, nice_below(max(v.min(), 1e-4))), max(5.0, nice_above(v.max())))
-        if xlim != self.ax_loss.get_xlim():
-            self.ax_loss.set_xlim(*xlim)
-            self.frozen.invalidate()
-        if ylim != self.ax_loss.get_ylim():
-            self.ax_loss.set_ylim(*ylim)
-            k0, k1 = math.floor(math.log10(ylim[0])), math.ceil(math.log10(ylim[1]))
-            plain_log_ticks(self.ax_loss.yaxis, [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)
-                                                  if ylim[0] <= m * 10.0 ** k <= ylim[1]])
-            self.frozen.invalidate()
-        for mark in self.time_marks:
-            mark.set_xdata([self.shown_step, self.shown_step])
-            mark.set_visible(t_shown is not None)
-        kinds = tuple(t.optimizer_name for t in self.trainers)
-        has_val = bool(self.trainers and len(self.trainers[0].y_val))
-        if (kinds, has_val) != getattr(self, "_legend_key", None):
-            self._legend_key = (kinds, has_val)
-            if self.legend is not None:
-                self.legend.remove()
-            from matplotlib.lines import Line2D
-            handles = [Line2D([], [], color=OPTIMIZER_COLOURS[k], lw=2.5, label=OPTIMIZER_NAMES[k]) for k in kinds]
-            handles += [Line2D([], [], color="0.2", lw=1.8, label="train")]
-            if has_val:
-                handles += [Line2D([], [], color="0.2", lw=1.4, ls="--", label="valid.")]
-            self.legend = self.ax_loss.legend(handles=handles, fontsize=8.5, loc="lower left",
-                                              bbox_to_anchor=(0.0, 1.0), ncol=2 if len(kinds) > 1 else len(handles),
-                                              frameon=False,
-                                              handlelength=1.8, columnspacing=1.0, borderaxespad=0.2)
-            self.frozen.invalidate()
 
     # -- the contract ------------------------------------------------------------------------------
     def describe(self):

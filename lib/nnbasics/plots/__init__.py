@@ -15,12 +15,14 @@ slider callback never re-creates anything and a redraw stays fast:
     bars.update(p, y=2)
 
 Modules: ``style`` (the suite's colours), ``network_diagram``, ``tiling``, ``bars``,
-``decision`` (decision regions of a 2-D classifier), ``digits`` (notebook 08's static pictures),
-``axes`` (tick helpers) and ``frozen`` (:class:`FrozenBackground`, the fast-redraw mechanism of
-the apps). Everything below is importable from ``nnbasics.plots``.
+``decision`` (decision regions of a 2-D classifier), ``curves`` (learning curves), ``digits``
+(notebook 08's static pictures), ``axes`` (tick helpers), ``frozen`` (:class:`FrozenBackground`,
+the fast-redraw mechanism of the apps) and ``record`` (what matplotlib draws, as vectors for a
+browser). Everything below is importable from ``nnbasics.plots``.
 """
 from .axes import nice_above, nice_below, plain_log_ticks
 from .bars import ProbBars
+from .curves import LearningCurves
 from .decision import DecisionPanel, class_marker_paths, decision_rgb, rgba8
 from .digits import plot_confusion, plot_search, plot_unit_weights
 from .frozen import FrozenBackground
@@ -46,8 +48,8 @@ from .style import (
 from .tiling import RegionPlot, level_segments, pattern_colours, segments_path
 
 __all__ = ["NetworkDiagram", "layer_labels", "RegionPlot", "pattern_colours", "level_segments", "segments_path",
-           "ProbBars", "DecisionPanel", "decision_rgb", "rgba8", "class_marker_paths", "plot_unit_weights",
-           "plot_search",
+           "ProbBars", "LearningCurves", "DecisionPanel", "decision_rgb", "rgba8", "class_marker_paths",
+           "plot_unit_weights", "plot_search",
            "plot_confusion", "FrozenBackground", "nice_above", "nice_below", "plain_log_ticks", "OKABE_ITO",
            "POSITIVE", "NEGATIVE", "NODE_CMAP", "HIGHLIGHT", "CLASS_COLOURS", "CLASS_MARKERS", "OPTIMIZER_COLOURS",
            "OPTIMIZER_NAMES", "WEIGHT_CMAP", "ON_COLOUR", "SHARED_COLOUR", "WIDE", "NEGATIVE_TEXT", "contrast_ratio",
