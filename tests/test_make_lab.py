@@ -5,32 +5,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_entry_point import binder_env, fake_python, shell_env, snapshot
+from test_entry_point import _free_port, binder_env, fake_python, shell_env, snapshot
+from test_entry_point import _status as _get
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="no make here (python tasks.py does the same)")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
 
 
 @pytest.mark.slow

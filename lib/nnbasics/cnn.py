@@ -27,6 +27,7 @@ from . import _checks
 from .conv import conv_bprop, conv_fprop, maxpool_bprop, maxpool_fprop
 from .layers import affine_bprop, affine_fprop, relu_bprop, relu_fprop
 from .losses import softmax_loss
+from .network import count_weights
 from .optim import Momentum, iterate_minibatches
 
 __all__ = ["init_cnn", "cnn_layers", "cnn_fprop", "cnn_bprop", "cnn_predict", "cnn_count_params", "cnn_accuracy",
@@ -87,13 +88,7 @@ def init_cnn(filters=(16,), hidden=(), image=(1, 8, 8), n_classes=10, kernel=3, 
 
 def cnn_layers(params):
     """``(B, L)``: the number of conv blocks B (4-D ``W_l``, first) and of layers L, shapes checked."""
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
-    L = 0
-    while f"W{L + 1}" in params:
-        L += 1
-    if L == 0:
-        raise ValueError(f"params has no 'W1'; got keys {sorted(params)}")
+    L = count_weights(params)
     ndims = [np.ndim(params[f"W{l}"]) for l in range(1, L + 1)]
     B = sum(1 for d in ndims if d == 4)
     if ndims != [4] * B + [2] * (L - B):

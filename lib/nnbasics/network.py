@@ -15,7 +15,7 @@ import numpy as np
 from . import _checks
 from .layers import ACTIVATIONS, affine_bprop, affine_fprop, relu_bprop, relu_fprop
 
-__all__ = ["init_params", "fprop", "bprop", "predict", "count_params", "n_layers"]
+__all__ = ["init_params", "fprop", "bprop", "predict", "count_params", "n_layers", "count_weights"]
 
 
 def init_params(sizes, seed=0, dtype=np.float64):
@@ -49,8 +49,8 @@ def init_params(sizes, seed=0, dtype=np.float64):
     return params
 
 
-def n_layers(params):
-    """Number of affine layers L in ``params`` (checking that their shapes chain up)."""
+def count_weights(params):
+    """L, the number of weight matrices W1, W2, … W_L in the parameter dict ``params`` (no shapes checked)."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
     L = 0
@@ -58,6 +58,12 @@ def n_layers(params):
         L += 1
     if L == 0:
         raise ValueError(f"params has no 'W1'; got keys {sorted(params)}")
+    return L
+
+
+def n_layers(params):
+    """Number of affine layers L in ``params`` (checking that their shapes chain up)."""
+    L = count_weights(params)
     for l in range(1, L + 1):
         W, b = params[f"W{l}"], params.get(f"b{l}")
         if b is None:

@@ -378,10 +378,6 @@ def _packed(op):
         j["c"] = pack.add(np.concatenate(op["c"]), np.uint8)
         j["s"] = pack.add(np.concatenate([[0], np.cumsum([len(v) for v in op["v"]])]), np.uint32)
         j["n"] = len(op["v"])
-        for k in ("f", "e"):
-            c = _colours(op[k])
-            j[k] = None if c is None else pack.add(c, np.uint8)
-        j["w"] = pack.add(op["w"], np.float32)
     elif kind == "markers":
         j["mv"] = pack.add(op["mv"], np.float32)
         j["mc"] = pack.add(op["mc"], np.uint8)
@@ -389,6 +385,7 @@ def _packed(op):
         if "mi" in op:
             j["mi"] = pack.add(op["mi"], np.uint8)
         j["p"], j["qp"] = pack.coords(op["p"])
+    if kind in ("paths", "markers"):                    # a fill, a stroke and a width per shape
         for k in ("f", "e"):
             c = _colours(op[k])
             j[k] = None if c is None else pack.add(c, np.uint8)
