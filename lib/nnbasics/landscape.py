@@ -13,6 +13,8 @@ Each evaluates many networks that differ only in θ at once: the forward pass of
 The tests check every one against ``fprop``/``bprop``/``softmax_loss`` network by network.
 Numpy only.
 """
+import math
+
 import numpy as np
 
 from . import _checks
@@ -61,11 +63,15 @@ def stack(thetas, like):
     n = sum(np.size(like[k]) for k in keys)
     if thetas.ndim != 2 or thetas.shape[1] != n:
         raise ValueError(f"thetas has shape {thetas.shape}; expected (K, {n}), K vectors θ of params like {keys}")
+    return _views(thetas, [(k, np.shape(like[k])) for k in keys])
+
+
+def _views(flat, shapes):
+    """Views into the rows of ``flat`` (K, |θ|), one (K, *shape) array per (key, shape), in order."""
     out, start = {}, 0
-    for k in keys:
-        shape = np.shape(like[k])
-        size = int(np.prod(shape))
-        out[k] = thetas[:, start:start + size].reshape(len(thetas), *shape)
+    for k, shape in shapes:
+        size = math.prod(shape)
+        out[k] = flat[:, start:start + size].reshape(len(flat), *shape)
         start += size
     return out
 
@@ -105,10 +111,11 @@ def stacked_fprop(stacked, X):
     return z, cache
 
 
-def stacked_softmax_loss(o, y):
+def stacked_softmax_loss(o, y, grad=True):
     """Mean NLL of each of K networks and its gradient: :func:`nnbasics.softmax_loss` with a K axis.
 
     o: (K, N, C) logits, y: (N,) int labels   ->   L (K,),  do = ∂L/∂o = (p − y)/N  (K, N, C)
+    (``grad=False``: ``L`` alone, ``do`` is None)
 
     Stable (the row maximum is subtracted first); a row whose logits overflowed gives inf/nan,
     which the caller checks.
@@ -117,17 +124,24 @@ def stacked_softmax_loss(o, y):
     if len(y) != N or (N and int(y.max()) >= C):
         raise ValueError(f"y must hold {N} labels in 0..{C - 1} for o of shape {o.shape}; got {len(y)} labels "
                          f"up to {int(y.max()) if len(y) else None}")
-    rows = np.arange(N)
+    return _nll(o, y, np.arange(N), grad)
+
+
+def _nll(o, y, rows, grad):
+    """:func:`stacked_softmax_loss` without the check of ``y`` (``rows = arange(N)``)."""
+    N = o.shape[1]
     s = o - o.max(axis=2, keepdims=True)                   # shifted logits, ≤ 0
     e = np.exp(s)
     sum_e = e.sum(axis=2, keepdims=True)
     L = np.mean(np.log(sum_e[..., 0]) - s[:, rows, y], axis=1)
+    if not grad:
+        return L, None
     do = e / (N * sum_e)                                   # p(c|x) / N
     do[:, rows, y] -= 1.0 / N                              # (p − y) / N
     return L, do
 
 
-def stacked_bprop(do, cache, stacked):
+def stacked_bprop(do, cache, stacked, out=None):
     """The backward pass of K networks: :func:`nnbasics.bprop` with a K axis, as flat gradients.
 
     do: (K, N, C) = ∂L/∂o;  cache from :func:`stacked_fprop`  ->  ∂L/∂θ (K, |θ|), in the order of
@@ -135,17 +149,24 @@ def stacked_bprop(do, cache, stacked):
 
         ∂L/∂W_l = ∂L/∂z_lᵀ h_{l−1},  ∂L/∂b_l = Σ_n ∂L/∂z_l,  ∂L/∂h_{l−1} = ∂L/∂z_l W_l,
         ∂L/∂z_{l−1} = ∂L/∂h_{l−1} · [z_{l−1} > 0]
+
+    ``out``: ``(flat, views)``, a (K, |θ|) array and its :func:`stack` views, to write the
+    gradients into (else new ones); returns the flat array.
     """
     L = sum(1 for k in stacked if k.startswith("W"))
     K = do.shape[0]
-    grads, dz = {}, do
+    if out is None:
+        flat = np.empty((K, sum(math.prod(v.shape[1:]) for v in stacked.values())))
+        out = flat, _views(flat, [(k, stacked[k].shape[1:]) for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")])
+    flat, grads = out
+    dz = do
     for l in range(L, 0, -1):
         h_prev = cache[f"h{l - 1}"] if l > 1 else np.broadcast_to(cache["x"], (K,) + cache["x"].shape)
-        grads[f"W{l}"] = np.matmul(np.swapaxes(dz, 1, 2), h_prev).reshape(K, -1)
-        grads[f"b{l}"] = dz.sum(axis=1)
+        np.matmul(np.swapaxes(dz, 1, 2), h_prev, out=grads[f"W{l}"])
+        dz.sum(axis=1, out=grads[f"b{l}"])
         if l > 1:
             dz = np.matmul(dz, stacked[f"W{l}"]) * (cache[f"z{l - 1}"] > 0)
-    return np.concatenate([grads[k] for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")], axis=1)
+    return flat
 
 
 def _data(X, y):
@@ -203,7 +224,7 @@ def loss_on_plane(params0, e1, e2, alphas, betas, X, y):
     a, b = np.meshgrid(np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float))
     thetas = th0[None, :] + a.reshape(-1, 1) * np.asarray(e1)[None, :] + b.reshape(-1, 1) * np.asarray(e2)[None, :]
     o, _ = stacked_fprop(stack(thetas, params0), X)
-    return stacked_softmax_loss(o, y)[0].reshape(a.shape)
+    return stacked_softmax_loss(o, y, grad=False)[0].reshape(a.shape)
 
 
 def full_batch_paths(params0, X, y, lr, mus, steps):
@@ -232,16 +253,21 @@ def full_batch_paths(params0, X, y, lr, mus, steps):
     alive = np.ones(K, dtype=bool)
     thetas = np.empty((K, steps + 1, theta.shape[1]))
     losses = np.full((K, steps + 1), np.inf)
+    o, _ = stacked_fprop(stacked, X)
+    if len(y) and int(y.max()) >= o.shape[2]:
+        raise ValueError(f"y contains label {int(y.max())}; the network has {o.shape[2]} outputs")
+    rows, g = np.arange(len(y)), np.empty_like(theta)
+    g_views = (g, stack(g, params0))                                       # ∂L/∂θ, written in place
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(steps + 1):
             thetas[:, t] = theta
             o, cache = stacked_fprop(stacked, X)
-            L, do = stacked_softmax_loss(o, y)
+            L, do = _nll(o, y, rows, grad=True)
             alive &= np.isfinite(L)
             losses[alive, t] = L[alive]
             if t == steps or not alive.any():
                 break
-            g = stacked_bprop(do, cache, stacked)                          # ∂L/∂θ
+            stacked_bprop(do, cache, stacked, out=g_views)                 # ∂L/∂θ
             g[~alive] = 0.0
             delta *= mus[:, None]
             delta += g                                                     # Δ ← μ Δ + ∂L/∂θ
