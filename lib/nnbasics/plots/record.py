@@ -21,8 +21,8 @@ op is ``(json, data)``: a JSON-able dict whose arrays are packed in ``data`` and
 ``[offset, dtype, shape]`` in it. The ops:
 
 ``paths``    ``v`` vertices (V, 2), ``c`` path codes (V,) (matplotlib's: 1 move-to, 2 line-to,
-             3 quadratic, 4 cubic, 79 close), ``s`` start of each path (P + 1,), ``f`` fill
-             RGBA (P, 4) or None, ``e`` stroke RGBA (P, 4) or None, ``w`` line widths (P,) in
+             3 quadratic, 4 cubic, 79 close), ``s`` start of each path (K + 1,) for K paths,
+             ``f`` fill RGBA (K, 4) or None, ``e`` stroke RGBA (K, 4) or None, ``w`` line widths (K,) in
              pixels; shared ``dash`` [offset, [on, off, …]], ``cap``, ``join``, ``clip``
              [x0, y0, x1, y1], ``hatch`` {``pattern``, ``color``, ``lw``}
 ``markers``  marker shapes (``mv``, ``mc``, their starts ``ms``) stamped at ``p`` (N, 2) in
