@@ -381,6 +381,18 @@ def _status(url):
         return e.code
 
 
+def assert_serves_only_this_machine_with_a_token(port, token):
+    """The Lab server on `port` refuses a request without its token, answers one with it, and
+    listens on 127.0.0.1 only (never 0.0.0.0). Its root is notebooks/."""
+    base = f"http://127.0.0.1:{port}"
+    assert _status(f"{base}/api/contents/00_start_here.ipynb") == 403          # no token: refused
+    assert _status(f"{base}/api/contents/00_start_here.ipynb?token={token}") == 200
+    if shutil.which("ss"):
+        listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+        bound = [line for line in listening.splitlines() if f":{port} " in line]
+        assert bound and all("127.0.0.1:" in line for line in bound), bound
+
+
 @posix_only
 @pytest.mark.slow
 def test_lab_from_a_fresh_clone_creates_the_venv_and_serves_on_localhost_with_a_token(tmp_path):
@@ -408,13 +420,7 @@ def test_lab_from_a_fresh_clone_creates_the_venv_and_serves_on_localhost_with_a_
         assert not (venv / ".dev").exists(), "lab installed the dev requirements"
         assert (venv / "share/jupyter/lab/settings/overrides.d/nnbasics.json").read_bytes() == \
             (ROOT / "binder/jupyterlab_overrides.json").read_bytes()
-        base = f"http://127.0.0.1:{port}"
-        assert _status(f"{base}/api/contents/00_start_here.ipynb") == 403          # no token: refused
-        assert _status(f"{base}/api/contents/00_start_here.ipynb?token={token}") == 200
-        if shutil.which("ss"):
-            listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
-            bound = [line for line in listening.splitlines() if f":{port} " in line]
-            assert bound and all("127.0.0.1:" in line for line in bound), bound   # never 0.0.0.0
+        assert_serves_only_this_machine_with_a_token(port, token)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

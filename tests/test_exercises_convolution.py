@@ -102,19 +102,6 @@ ENTRY = Table(check_conv_entry, [entry_pad_then_slice, entry_loops_with_bounds, 
 
 
 # -- maxpool_backward -----------------------------------------------------------------------------------
-def pool_loops(dout, x, size):
-    N, C, H, W = x.shape
-    dx = np.zeros_like(x)
-    for n in range(N):
-        for c in range(C):
-            for i in range(H // size):
-                for j in range(W // size):
-                    win = x[n, c, i * size:(i + 1) * size, j * size:(j + 1) * size]
-                    k = int(np.argmax(win))
-                    dx[n, c, i * size + k // size, j * size + k % size] = dout[n, c, i, j]
-    return dx
-
-
 def pool_vectorised(dout, x, size):
     N, C, H, W = x.shape
     w = x.reshape(N, C, H // size, size, W // size, size).transpose(0, 1, 2, 4, 3, 5)
@@ -140,6 +127,7 @@ def _pool_mask_ties(dout, x, size):
 
 
 def _pool_pick(pick):
+    """The loops over every window, picking the max ("first", the right one) or a mistake's entry."""
     def pool(dout, x, size):
         N, C, H, W = x.shape
         dx = np.zeros_like(x)
@@ -158,6 +146,9 @@ def _pool_pick(pick):
                         dx[n, c, i * size + u, j * size + v] = 1.0 if pick == "mask" else dout[n, c, i, j]
         return dx
     return pool
+
+
+pool_loops = _pool_pick("first")
 
 
 def _pool_size_two(dout, x, size):

@@ -10,8 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
-from test_entry_point import _free_port, binder_env, fake_python, shell_env, snapshot
-from test_entry_point import _status as _get
+from test_entry_point import (
+    _free_port,
+    assert_serves_only_this_machine_with_a_token,
+    binder_env,
+    fake_python,
+    shell_env,
+    snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="no make here (python tasks.py does the same)")
@@ -34,14 +40,7 @@ def test_make_lab_serves_on_localhost_with_a_token(tmp_path):
             assert proc.poll() is None, f"make lab exited:\n{log.read_text()[-2000:]}"
             time.sleep(0.5)
         assert token, f"make lab printed no URL with a token:\n{log.read_text()[-2000:]}"
-        base = f"http://127.0.0.1:{port}"
-        # the server's root is notebooks/ (the folder of the notebook it opens)
-        assert _get(f"{base}/api/contents/00_start_here.ipynb") == 403          # no token: refused
-        assert _get(f"{base}/api/contents/00_start_here.ipynb?token={token}") == 200
-        if shutil.which("ss"):
-            listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
-            bound = [line for line in listening.splitlines() if f":{port} " in line]
-            assert bound and all("127.0.0.1:" in line for line in bound), bound  # never 0.0.0.0
+        assert_serves_only_this_machine_with_a_token(port, token)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
