@@ -94,10 +94,13 @@ def _added(summary):
     return int(m.group(1)) if m else None
 
 
+# the notebooks with a TrainingApp (07); the test reuses their page, opened for the tests above
+WITH_TRAINING_APP = [p for p in NOTEBOOKS if "TrainingApp(" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("voila_page", notebook_params(WITH_TRAINING_APP), indirect=True)
 def test_keyboard_alone_adds_a_training_point(voila_page):
     nb_path, nbp = voila_page
-    if "TrainingApp(" not in nb_path.read_text(encoding="utf-8"):
-        pytest.skip("this notebook has no TrainingApp (notebook 07 has)")
     page = nbp.page
     app = page.locator(".nnb-app:has(button:has-text('add point'))").first
     assert app.count(), "07's TrainingApp shows no 'add point' button"
