@@ -90,6 +90,11 @@ def conv_output_size(H, K, stride=1, pad=0):
     if K > H + 2 * pad:
         raise ValueError(f"the kernel ({K}) is larger than the padded input ({H} + 2·{pad} = {H + 2 * pad}); "
                          "no window fits")
+    return _out_size(H, K, stride, pad)
+
+
+def _out_size(H, K, stride, pad):
+    """H' = ⌊(H + 2·pad − K) / stride⌋ + 1, unchecked (the layers check their arguments once)."""
     return (H + 2 * pad - K) // stride + 1
 
 
@@ -115,7 +120,7 @@ def im2col(x, KH, KW, stride=1, pad=0):
     matrix multiply reads as it is.)
     """
     N, C, H, W = x.shape
-    Ho, Wo = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    Ho, Wo = _out_size(H, KH, stride, pad), _out_size(W, KW, stride, pad)
     xp = _pad(x, pad)
     colsT = np.empty((C, KH, KW, N, Ho, Wo), dtype=x.dtype)
     for u in range(KH):
@@ -137,7 +142,7 @@ def col2im(dcols, x_shape, KH, KW, stride=1, pad=0):
     one per kernel offset). Padding positions are dropped at the end.
     """
     N, C, H, W = x_shape
-    Ho, Wo = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    Ho, Wo = _out_size(H, KH, stride, pad), _out_size(W, KW, stride, pad)
     d6 = dcols.T.reshape(C, KH, KW, N, Ho, Wo)
     dxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dcols.dtype)
     for u in range(KH):
@@ -182,7 +187,7 @@ def conv_fprop(x, W, b, stride=1, pad=0):
     if KH > H + 2 * pad or KW > Wd + 2 * pad:
         raise ValueError(f"the kernel ({KH}×{KW}) is larger than the padded input ({H + 2 * pad}×{Wd + 2 * pad}: "
                          f"x is {H}×{Wd}, pad={pad}); no window fits")
-    Ho, Wo = (H + 2 * pad - KH) // stride + 1, (Wd + 2 * pad - KW) // stride + 1
+    Ho, Wo = _out_size(H, KH, stride, pad), _out_size(Wd, KW, stride, pad)
     cols = im2col(x, KH, KW, stride, pad)              # (N·H'·W', C·KH·KW): one window per row
     zT = W.reshape(F, C * KH * KW) @ cols.T            # (F, N·H'·W'): the affine layer on every window
     zT += b[:, None]
@@ -209,7 +214,7 @@ def conv_bprop(dout, cache, need_dx=True):
     cols, W, x_shape, stride, pad = cache
     F, C, KH, KW = W.shape
     N, _, H, Wd = x_shape
-    Ho, Wo = (H + 2 * pad - KH) // stride + 1, (Wd + 2 * pad - KW) // stride + 1
+    Ho, Wo = _out_size(H, KH, stride, pad), _out_size(Wd, KW, stride, pad)
     dout = _upstream(dout, (N, F, Ho, Wo), "dout")
     dT = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)   # ∂L/∂outᵀ: one row per filter, columns (n, i, j)
     dW = (dT @ cols).reshape(W.shape)                          # ∂L/∂W = ∂L/∂outᵀ · cols
@@ -251,7 +256,7 @@ def maxpool_fprop(x, size=2, stride=None):
             raise ValueError(f"pooling windows of size {size} with stride {stride} do not tile the input's {name} "
                              f"{L} (x has shape {x.shape}): need (H − size) divisible by the stride, e.g. an even "
                              "size for 2×2 windows with stride 2")
-    Ho, Wo = (H - size) // stride + 1, (W - size) // stride + 1
+    Ho, Wo = _out_size(H, size, stride, 0), _out_size(W, size, stride, 0)
     # by_offset[m] = the entries at offset m = (u, v) of every window, (N, C, H', W'), contiguous
     by_offset = np.ascontiguousarray(_windows(x, size, stride, Ho, Wo).transpose(4, 5, 0, 1, 2, 3))
     by_offset = by_offset.reshape(size * size, N, C, Ho, Wo)

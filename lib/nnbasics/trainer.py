@@ -111,9 +111,7 @@ class Trainer:
         if X_val is not None:
             X_val = _checks.as_float_array(X_val, "X_val").astype(np.float64, copy=False).reshape(-1, X.shape[1])
             y_val = _checks.labels(y_val, "y_val", len(X_val), n_classes or np.iinfo(np.int64).max)
-        val_fraction = _checks.real(val_fraction, "val_fraction")
-        if not 0 <= val_fraction < 1:
-            raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+        val_fraction = _checks.fraction(val_fraction, "val_fraction")
         if X_val is None and val_fraction > 0 and len(y) >= 10:
             X, y, X_val, y_val = train_val_split(X, y, val_fraction, seed=seed)
         if X_val is None:
