@@ -27,7 +27,7 @@ from . import _checks
 from .conv import conv_bprop, conv_fprop, maxpool_bprop, maxpool_fprop
 from .layers import affine_bprop, affine_fprop, relu_bprop, relu_fprop
 from .losses import softmax_loss
-from .network import count_weights
+from .network import count_weights, he_layer
 from .optim import Momentum, iterate_minibatches
 
 __all__ = ["init_cnn", "cnn_layers", "cnn_fprop", "cnn_bprop", "cnn_predict", "cnn_count_params", "cnn_accuracy",
@@ -73,15 +73,12 @@ def init_cnn(filters=(16,), hidden=(), image=(1, 8, 8), n_classes=10, kernel=3, 
     params, fan_in, l = {}, C, 0
     for F in filters:
         l += 1
-        n_in = fan_in * kernel * kernel
-        params[f"W{l}"] = (rng.standard_normal((F, fan_in, kernel, kernel)) * np.sqrt(2.0 / n_in)).astype(dtype)
-        params[f"b{l}"] = rng.uniform(-1 / np.sqrt(n_in), 1 / np.sqrt(n_in), F).astype(dtype)
+        params[f"W{l}"], params[f"b{l}"] = he_layer(rng, (F, fan_in, kernel, kernel), fan_in * kernel * kernel, dtype)
         fan_in = F
     fan_in = fan_in * H * W                                  # the flattened maps
     for n_out in (*hidden, n_classes):
         l += 1
-        params[f"W{l}"] = (rng.standard_normal((n_out, fan_in)) * np.sqrt(2.0 / fan_in)).astype(dtype)
-        params[f"b{l}"] = rng.uniform(-1 / np.sqrt(fan_in), 1 / np.sqrt(fan_in), n_out).astype(dtype)
+        params[f"W{l}"], params[f"b{l}"] = he_layer(rng, (n_out, fan_in), fan_in, dtype)
         fan_in = n_out
     return params
 

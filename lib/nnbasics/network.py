@@ -43,10 +43,17 @@ def init_params(sizes, seed=0, dtype=np.float64):
     params = {}
     for l in range(1, len(sizes)):
         fan_in, fan_out = int(sizes[l - 1]), int(sizes[l])
-        params[f"W{l}"] = (rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)).astype(dtype)
-        bound = 1.0 / np.sqrt(fan_in)
-        params[f"b{l}"] = rng.uniform(-bound, bound, fan_out).astype(dtype)
+        params[f"W{l}"], params[f"b{l}"] = he_layer(rng, (fan_out, fan_in), fan_in, dtype)
     return params
+
+
+def he_layer(rng, shape, fan_in, dtype=np.float64):
+    """One layer's ``(W, b)``: ``W ~ N(0, 2 / fan_in)`` of ``shape`` (its first axis the units),
+    ``b ~ U(−1/√fan_in, 1/√fan_in)`` of shape ``(shape[0],)``; W drawn from ``rng`` first, then b.
+    Shared by :func:`init_params` and :func:`nnbasics.cnn.init_cnn` (fan_in = C·k·k for a kernel)."""
+    W = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+    bound = 1.0 / np.sqrt(fan_in)
+    return W, rng.uniform(-bound, bound, shape[0]).astype(dtype)
 
 
 def count_weights(params):
