@@ -304,15 +304,16 @@ class ReluTilingApp(_UnitMixin, App):
         p["b1"][j] = self.b.value
         return p
 
-    def network(self):
-        """The function drawn: ``params()``, or with the ReLU off its collapse to one affine layer."""
-        p = self.params()
+    def network(self, params=None):
+        """The function drawn: ``params`` (default ``params()``), or with the ReLU off its collapse to
+        one affine layer."""
+        p = self.params() if params is None else params
         return p if self.relu.value else collapse_linear(p)
 
     def compute_counts(self, params=None, regions=None, n_grid=None):
         """``dict(exact, grid, theory, …)``: the region counts the app shows, from nnbasics.region_counts."""
         p = self.params() if params is None else params
-        net = p if self.relu.value else collapse_linear(p)
+        net = self.network(p)
         xmin, xmax, ymin, ymax = BOX
         regions = linear_regions(net, BOX) if regions is None else regions
         if n_grid is None:
@@ -336,11 +337,12 @@ class ReluTilingApp(_UnitMixin, App):
             self._reset_unit_sliders(self._initial(self.width.value, self.depth.value, self.seed.value,
                                                    self.unit.value))
         p = self.params()
-        net = p if self.relu.value else collapse_linear(p)
+        net = self.network(p)
         self.regions = regions = linear_regions(net, BOX)
-        # colours: the grid of region_map, each region coloured by its own activation pattern
+        # the exact regions, each filled with the colour of its activation pattern; the grid's
+        # count (region_map) is shown beside the exact one
         xmin, xmax, ymin, ymax = BOX
-        ids, n_grid = region_map(net, (xmin, xmax), (ymin, ymax), self.RESOLUTION)
+        _, n_grid = region_map(net, (xmin, xmax), (ymin, ymax), self.RESOLUTION)
         self.tiling.update(net, regions=regions)
         self._draw_unit_line(p)
         self.counts = self.compute_counts(p, regions, n_grid)

@@ -286,15 +286,16 @@ class TrainingApp(App):
 
     def _on_clear(self, _change=None):
         self.points = []
-        self.frozen.invalidate()
-        self._make_data()
-        self._reset()
-        self._draw()
+        self._points_changed()
 
     def add_point(self, x1, x2, cls=None):
         """Add a training point of class ``cls`` (default: the class chosen in the menu); restarts."""
         cls = self.click_class.value if cls is None else int(cls)
         self.points.append([float(x1), float(x2), cls])
+        self._points_changed()
+
+    def _points_changed(self):
+        """The clicked points are part of the data (and of the frozen picture): restart from θ0."""
         self.frozen.invalidate()
         self._make_data()
         self._reset()
@@ -316,7 +317,7 @@ class TrainingApp(App):
     def _draw(self):
         t_shown = self.shown_time()
         show_tiling = self.tiling.value
-        n_units = self.width.value * (self.depth.value)
+        n_units = self.width.value * self.depth.value
         both = len(self.trainers) == 2
         for i, panel in enumerate(self.panels):
             if i >= max(len(self.trainers), 1):
