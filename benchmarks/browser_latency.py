@@ -1,6 +1,6 @@
 """What a person sees: key press on an app's first slider -> changed pixels, in a real browser.
 
-Every app of every notebook (an output holding a slider and any canvas or SVG, whoever draws it)
+Every app of every notebook (an output holding a slider and an app's picture: browser_harness.APP)
 runs in JupyterLab in headless Chromium (scripts/browser_harness.py). Its first slider gets N
 single key presses (ArrowRight/ArrowLeft alternating: it moves between two values), each
 followed by the wait for the change and a settle. Measured in the page: key -> pixels, from the
@@ -28,7 +28,6 @@ websocket holds each message 40 ms each way (80 ms round trip; see WS_DELAY_JS).
 Prints a markdown table, writes every row as JSON; stops its servers and kernels.
 """
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -114,21 +113,19 @@ def floor_notebook(sizes):
 
 
 def _open(browser, lab, relpath, dpr):
-    page = harness.new_context_page(browser, 1400, 1000, device_scale_factor=dpr)
+    page = harness.new_page(browser, 1400, 1000, device_scale_factor=dpr)
     page.context.add_init_script(WS_DELAY_JS)
     meter = WsMeter(page)     # before the page opens its websockets
     try:
         return harness.run_page_in_lab(page, lab, relpath), meter
     except Exception:
-        page.context.close()
+        page.close()          # and its context
         raise
 
 
 def _close(nbp):
     forget_page(nbp.page)
-    nbp.close()
-    with contextlib.suppress(Exception):
-        nbp.page.context.close()
+    nbp.close()               # the page, its context and its kernel
 
 
 def measure_notebook(browser, lab, relpath, floor_dir, dpr, links, presses, log=print):
@@ -141,13 +138,13 @@ def measure_notebook(browser, lab, relpath, floor_dir, dpr, links, presses, log=
     rows, fnbp = [], None
     try:
         errors = nbp.errors()
-        apps = [(out, out.evaluate(CANVAS_INFO_JS) or {}) for out in nbp.drawing_app_outputs()]
+        apps = [(out, out.evaluate(CANVAS_INFO_JS) or {}) for out in nbp.app_outputs()]
         sizes = sorted({(i["w"], i["h"]) for _, i in apps if i.get("w")})
         if not apps:      # a notebook that stopped early (an error) shows none: say so, with the error
             log(f"{relpath}: no app found" + (f"; the notebook shows an error: {errors[0][:300]}" if errors else ""))
             return [{"kind": "app", "notebook": nb, "app": "(no app found)", "dpr": dpr, "link": "-",
                      "error": ("notebook error: " + errors[0][-300:]) if errors else "no output with a slider and a "
-                     "canvas or SVG"}]
+                     "picture"}]
         path = floor_dir / f"floors_{nb}_dpr{dpr}.ipynb"
         nbformat.write(floor_notebook(sizes), path)
         fnbp, fmeter = _open(browser, lab, path.relative_to(floor_dir.parent), dpr)

@@ -13,10 +13,13 @@ hashed only when the DOM changed. Bytes per move: the payloads of the kernel web
 one press and the end of its settle (Playwright's framereceived).
 """
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 
-SLIDER_HANDLE = ".noUi-handle"     # ipywidgets 8 sliders (noUiSlider), as browser_harness
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from browser_harness import SLIDER_HANDLE  # noqa: E402
 
 REMOTE = {"offline": False, "latency": 80, "downloadThroughput": 10e6 / 8, "uploadThroughput": 5e6 / 8}
 LOCAL = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}

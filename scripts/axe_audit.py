@@ -1,8 +1,8 @@
 """axe-core on the suite's pages: the WCAG 2.0/2.1 A and AA rules, in headless Chromium.
 
 Used by the browser tests (tests/browser/test_lab.py audits the output areas of every notebook
-after Run All; tests/browser/test_accessibility.py every notebook's Voila page as `make present`
-serves it) and on its own, to see the violations of every page at once:
+after Run All; tests/browser/test_voila.py every notebook's Voila page as `make present` serves
+it) and on its own, to see the violations of every page at once:
 
     .venv/bin/python scripts/axe_audit.py                  # every notebook, Voila and JupyterLab
     .venv/bin/python scripts/axe_audit.py 02 07 --voila    # two notebooks, Voila only

@@ -6,7 +6,7 @@ open, run and look at a notebook the same way:
     with lab_server(ROOT) as lab, chromium() as browser:
         nbp = run_in_lab(browser, lab, "notebooks/02_relu_tiling.ipynb")
         nbp.errors()                     # tracebacks, "Error displaying widget"
-        for out in nbp.app_outputs():    # outputs holding an ipympl canvas and a slider
+        for out in nbp.app_outputs():    # outputs holding an app's picture and a slider
             nudge_first_slider(nbp.page, out)   # -> SliderResult(changed, ...)
         nbp.close()                      # closes the page and shuts its kernel down
 
@@ -55,8 +55,6 @@ CANVAS = ".jupyter-matplotlib-canvas-div canvas, canvas.nnb-picture"
 SLIDER_HANDLE = ".noUi-handle"
 APP = f"{OUTPUT}:has(.jupyter-matplotlib canvas, canvas.nnb-picture):has({SLIDER_HANDLE})"
 WIDGET_OUTPUT = f"{OUTPUT}:has(.jupyter-widgets)"
-# Any output with a slider and something drawn (a canvas or an SVG), whoever draws it.
-DRAWING_APP = f"{OUTPUT}:has(canvas, svg):has({SLIDER_HANDLE})"
 
 
 def unavailable_reason():
@@ -260,14 +258,8 @@ class NotebookPage:
         return found
 
     def app_outputs(self):
-        """Locators of the outputs that hold an ipympl canvas and a slider, in page order."""
+        """Locators of the outputs that hold an app's picture (see APP) and a slider, in page order."""
         loc = self.page.locator(APP)
-        return [loc.nth(i) for i in range(loc.count())]
-
-    def drawing_app_outputs(self):
-        """Locators of the outputs that hold a slider and any canvas or SVG (ipympl's, or one an
-        anywidget paints), in page order: the apps as a person sees them."""
-        loc = self.page.locator(DRAWING_APP)
         return [loc.nth(i) for i in range(loc.count())]
 
     def widget_outputs(self):
@@ -284,18 +276,10 @@ class NotebookPage:
                         self.server.api("DELETE", f"api/sessions/{s['id']}")
 
 
-def new_page(browser, width=1280, height=900):
-    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-    page.set_default_timeout(60_000)
-    return page
-
-
-def new_context_page(browser, width=1280, height=900, device_scale_factor=1):
-    """A page in a browser context of its own at ``device_scale_factor`` (a HiDPI screen: 2);
-    close both with ``page.context.close()``."""
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=device_scale_factor)
-    page = context.new_page()
+def new_page(browser, width=1280, height=900, device_scale_factor=1):
+    """A page in a browser context of its own (``page.context``; closing the page closes it) at
+    ``device_scale_factor`` (a HiDPI screen: 2)."""
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=device_scale_factor)
     page.set_default_timeout(60_000)
     return page
 
@@ -309,8 +293,8 @@ def run_in_lab(browser, lab, relpath, timeout=600, width=1280, height=900):
 
 
 def run_page_in_lab(page, lab, relpath, timeout=600):
-    """:func:`run_in_lab` in a page the caller made (e.g. :func:`new_context_page` at another
-    pixel ratio, with its listeners already attached)."""
+    """:func:`run_in_lab` in a page the caller made (e.g. :func:`new_page` at another pixel
+    ratio, with its listeners already attached)."""
     relpath = Path(relpath).as_posix()
     name = Path(relpath).stem
     nbp = NotebookPage(page, "lab", name, server=lab, path=relpath, log_offset=lab.log_size())

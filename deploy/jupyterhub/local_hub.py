@@ -87,18 +87,6 @@ def make_origin(workdir, source=ROOT):
     return bare.as_uri()
 
 
-def commit_to_origin(origin_url, workdir, path, text, message):
-    """Push one new commit to the origin that writes ``text`` to ``path`` (an instructor's update)."""
-    work = Path(workdir) / f"instructor-{secrets.token_hex(4)}"
-    git("clone", "--quiet", "--branch", "main", origin_url, str(work))
-    (work / path).parent.mkdir(parents=True, exist_ok=True)
-    (work / path).write_text(text)
-    git("add", path, cwd=work)
-    git("commit", "--quiet", "-m", message, cwd=work)
-    git("push", "--quiet", "origin", "main", cwd=work)
-    shutil.rmtree(work)
-
-
 def pull_link(hub_url, repo_url, notebook="00_start_here.ipynb", branch="main"):
     """The README's nbgitpuller link: pull ``repo_url`` into the student's home, open ``notebook``."""
     urlpath = f"lab/tree/{CLONE}/notebooks/{notebook}"
@@ -253,10 +241,6 @@ class Student:
 
     def server_pid(self):
         return self.hub.api("GET", f"users/{self.name}")["servers"][""]["state"]["pid"]
-
-    def stop_server(self):
-        self.hub.remember_processes()
-        self.hub.http.delete(f"{self.hub.url}hub/api/users/{self.name}/server", timeout=120)
 
     def token(self):
         """An API token of this student's (issued through the admin API), for their server's API."""
