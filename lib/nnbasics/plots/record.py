@@ -174,6 +174,19 @@ class RecordingRenderer(RendererBase):
             self._batch = (kind, key, make())
         return self._batch[2]
 
+    def _paths_op(self, style):
+        """The paths op to add to: the one being filled if it has this style, else a new one."""
+        return self._op("paths", repr(style), lambda: {"op": "paths", **style, "v": [], "c": [], "f": [],
+                                                       "e": [], "w": []})
+
+    def _collection_gc(self, gc, linestyles):
+        """A copy of ``gc`` with a collection's (first) dash pattern: its paths share one style."""
+        g = self.new_gc()
+        g.copy_properties(gc)
+        if len(linestyles):
+            g.set_dashes(*linestyles[0])
+        return g
+
     def _flush(self):
         if self._batch is not None:
             self.ops.append(self._batch[2])
@@ -189,9 +202,7 @@ class RecordingRenderer(RendererBase):
         keep = p.codes != Path.STOP
         if not keep.any():
             return
-        style = self._style(gc)
-        op = self._op("paths", repr(style), lambda: {"op": "paths", **style, "v": [], "c": [], "f": [],
-                                                     "e": [], "w": []})
+        op = self._paths_op(self._style(gc))
         op["v"].append(p.vertices[keep])
         op["c"].append(p.codes[keep])
         op["f"].append(fill)
@@ -251,10 +262,7 @@ class RecordingRenderer(RendererBase):
         strokes = _rgba8_rows(edgecolors, i) if len(edgecolors) else None
         widths = (self.points_to_pixels(np.asarray(linewidths, dtype=float)[i % len(linewidths)])
                   if len(linewidths) else np.full(n, self.points_to_pixels(gc.get_linewidth())))
-        g = self.new_gc()
-        g.copy_properties(gc)
-        if len(linestyles):
-            g.set_dashes(*linestyles[0])
+        g = self._collection_gc(gc, linestyles)
         if ok.any():
             self._markers(g, list(shapes.values()), pos[ok], which[ok], None if fills is None else fills[ok],
                           None if strokes is None else strokes[ok], widths[ok])
@@ -272,13 +280,7 @@ class RecordingRenderer(RendererBase):
                                                      facecolors, edgecolors, linewidths, linestyles,
                                                      [True], [], None)
         pick = lambda seq, i: seq[i % len(seq)] if len(seq) else None  # noqa: E731
-        g = self.new_gc()
-        g.copy_properties(gc)
-        if len(linestyles):
-            g.set_dashes(*linestyles[0])
-        style = self._style(g)
-        op = self._op("paths", repr(style), lambda: {"op": "paths", **style, "v": [], "c": [], "f": [],
-                                                     "e": [], "w": []})
+        op = self._paths_op(self._style(self._collection_gc(gc, linestyles)))
         starts = np.cumsum([0] + [len(v) for v in verts])
         for i in range(n):
             fc, ec = pick(facecolors, i), pick(edgecolors, i)
