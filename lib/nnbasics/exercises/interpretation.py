@@ -16,6 +16,7 @@ Each ``check_*`` runs the student's function on fixed inputs against the referen
 """
 import numpy as np
 
+from ..interpret import confusion_matrix as confusion_matrix_reference
 from .feedback import Feedback, as_numbers, attempt, checker, close, named_mistake
 
 __all__ = ["check_class_code", "check_confusion_matrix"]
@@ -115,12 +116,6 @@ _CONFUSION_TRIALS = [
 ]
 
 
-def _confusion_reference(y_true, y_pred, C):
-    M = np.zeros((C, C))
-    np.add.at(M, (y_true, y_pred), 1)
-    return M
-
-
 @checker("confusion_matrix")
 def check_confusion_matrix(confusion_matrix):
     """``confusion_matrix(y_true, y_pred, n_classes)``: (C, C) counts, ``M[i, j]`` = true i predicted j."""
@@ -129,7 +124,7 @@ def check_confusion_matrix(confusion_matrix):
         got, fb = attempt(ex, confusion_matrix, y_true.copy(), y_pred.copy(), C)
         if fb is not None:
             return fb
-        ref = _confusion_reference(y_true, y_pred, C)
+        ref = confusion_matrix_reference(y_true, y_pred, C)
         arr = as_numbers(got)
         if arr is None:
             return Feedback(ex, "wrong", f"the result is a {type(got).__name__}, not an array of counts.",
@@ -162,6 +157,6 @@ def check_confusion_matrix(confusion_matrix):
         return Feedback(ex, "wrong", f"the counts differ from the expected ones (their total is {arr.sum():g}, "
                         f"expected {len(y_true)}).", "add 1 at [true class, predicted class] for every example.",
                         "values")
-    ref = _confusion_reference(*_CONFUSION_TRIALS[0])
+    ref = confusion_matrix_reference(*_CONFUSION_TRIALS[0])
     return Feedback(ex, "correct", f"{int(np.trace(ref))} of {len(_CONFUSION_TRIALS[0][0])} on the diagonal "
                     "(right); each off-diagonal count says which class was taken for which.")
