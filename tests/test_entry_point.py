@@ -82,6 +82,12 @@ def clone(tmp_path_factory):
     return binder_env.copy_repo(tmp_path_factory.mktemp("clone") / "repo")
 
 
+def stamp_installed(venv):
+    """``venv`` installed as far as tasks.py can tell: the stamps it writes after each pip install."""
+    for stamp, inputs in ((".runtime", tasks.RUNTIME_INPUTS), (".dev", tasks.DEV_INPUTS + tasks.RUNTIME_INPUTS)):
+        (venv / stamp).write_text(tasks.digest(inputs) + "\n")
+
+
 def shell_env(**extra):
     """The environment of a command typed in a shell: not a sub-make of a make that runs pytest."""
     env = {k: v for k, v in os.environ.items() if k not in tasks.MAKE_ONLY}
@@ -263,8 +269,7 @@ def test_an_old_launcher_uses_a_supported_venv(tmp_path):
     repo = binder_env.copy_repo(tmp_path / "repo")
     subprocess.run([BASE_PYTHON, "-m", "venv", "--without-pip", str(repo / ".venv")], check=True)
     venv = repo / ".venv"
-    for stamp, inputs in ((".runtime", tasks.RUNTIME_INPUTS), (".dev", tasks.DEV_INPUTS + tasks.RUNTIME_INPUTS)):
-        (venv / stamp).write_text(tasks.digest(inputs) + "\n")        # as if installed
+    stamp_installed(venv)
     old = fake_python(tmp_path / "python3")
     rc, out, err = run_tasks(old, "check-python", cwd=repo)
     assert rc == 0 and out.startswith("ok: .venv uses Python 3."), (out, err)
@@ -286,8 +291,7 @@ def stub_venv_clone(tmp_path):
     venv = repo / ".venv"
     tasks.venv_bin(venv).mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {tasks.version_text(sys.version_info)}\n")
-    for stamp, inputs in ((".runtime", tasks.RUNTIME_INPUTS), (".dev", tasks.DEV_INPUTS + tasks.RUNTIME_INPUTS)):
-        (venv / stamp).write_text(tasks.digest(inputs) + "\n")
+    stamp_installed(venv)
     py = tasks.venv_python(venv)
     py.write_text("""#!/bin/sh
 echo "RUN $*"

@@ -9,6 +9,7 @@ import math
 import numpy as np
 from test_exercises_table import Table, Wrong, table_tests
 
+import nnbasics as nb
 from nnbasics.exercises import (
     check_collapse,
     check_fprop,
@@ -159,7 +160,6 @@ def forward_loop(params, x):
 
 
 def forward_library(params, x):
-    import nnbasics as nb
     return nb.fprop(params, x)          # (o, cache): the check takes the first element
 
 
@@ -351,7 +351,6 @@ def test_one_hot_trial_leaves_out_the_last_class():
 
 
 def test_fprop_reference_is_the_library():
-    import nnbasics as nb
     from nnbasics.exercises.forward import _fprop_case, _net
 
     params, x = _fprop_case()

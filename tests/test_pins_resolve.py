@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from test_entry_point import RANGE  # pyproject's requires-python, as tasks.py reads it
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -48,10 +49,8 @@ WORKERS = 2
 
 def supported_pythons():
     """The minor versions of pyproject's requires-python, as tasks.py reads it."""
-    m = re.search(r'^requires-python\s*=\s*">=\s*3\.(\d+)\s*,\s*<\s*3\.(\d+)"',
-                  (ROOT / "pyproject.toml").read_text(), re.M)
-    assert m, "pyproject.toml: requires-python must read \">=3.X,<3.Y\""
-    return [f"3.{n}" for n in range(int(m.group(1)), int(m.group(2)))]
+    (major, lo), (_, hi) = RANGE
+    return [f"{major}.{n}" for n in range(lo, hi + 1)]
 
 
 def binder_python():

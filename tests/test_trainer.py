@@ -24,15 +24,21 @@ def test_default_spiral_reaches_97_percent_training_accuracy(spiral):
     assert tr.history["train_loss"][-1] < 0.3 * tr.history["train_loss"][0]     # the loss fell
 
 
+def first_batch_loss_and_grads(tr, params, seed, batch_size):
+    """The loss and gradients at ``params`` on the first mini-batch a Trainer made with ``seed`` and
+    ``batch_size`` takes, computed here from fprop, softmax_loss and bprop."""
+    rng = np.random.default_rng([seed, 1])      # the trainer's mini-batch order
+    B = next(nb.iterate_minibatches(len(tr.y), batch_size, rng))
+    o, cache = nb.fprop(params, tr.X[B])
+    L, do = nb.softmax_loss(o, tr.y[B])
+    return L, nb.bprop(do, cache, params)
+
+
 def test_one_step_is_the_slides_update(spiral):
     X, y = spiral
     tr = Trainer(X, y, optimizer="sgd", lr=0.5, batch_size=8, seed=3)
     before = copy.deepcopy(tr.params)
-    rng = np.random.default_rng([3, 1])         # the trainer's mini-batch order
-    B = next(nb.iterate_minibatches(len(tr.y), 8, rng))
-    o, cache = nb.fprop(before, tr.X[B])
-    _, do = nb.softmax_loss(o, tr.y[B])
-    g = nb.bprop(do, cache, before)
+    _, g = first_batch_loss_and_grads(tr, before, seed=3, batch_size=8)
     tr.train_step()
     for k in before:
         np.testing.assert_allclose(tr.params[k], before[k] - 0.5 * g[k], rtol=0, atol=1e-12)
@@ -184,11 +190,7 @@ def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only(spiral):
     lam = 0.05
     tr = Trainer(X, y, optimizer="sgd", lr=0.5, batch_size=8, seed=3, weight_decay=lam)
     before = copy.deepcopy(tr.params)
-    rng = np.random.default_rng([3, 1])         # the trainer's mini-batch order
-    B = next(nb.iterate_minibatches(len(tr.y), 8, rng))
-    o, cache = nb.fprop(before, tr.X[B])
-    L, do = nb.softmax_loss(o, tr.y[B])
-    g = nb.bprop(do, cache, before)
+    L, g = first_batch_loss_and_grads(tr, before, seed=3, batch_size=8)
     assert tr.train_step() == pytest.approx(L, abs=1e-12)        # the data loss is reported
     for k in before:
         decay = lam * before[k] if k.startswith("W") else 0.0     # biases are not decayed

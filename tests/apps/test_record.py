@@ -134,15 +134,21 @@ def _compare(a, b):
     return float(d.mean()), float((d.max(axis=2) > 48).mean()), float(tiles.max())
 
 
+def _recorded(app):
+    """``(expected, bg_ops, ops, glyph_tables)``: the app's figure drawn by Agg, and its recording as
+    the browser gets it: the frozen background's ops, the moving artists' ops, the glyphs of both."""
+    expected = _agg(app.fig)                               # Agg: frozen background + moving artists
+    ids = {}
+    bg_ops, bg_glyphs = record_figure(app.fig, app.frozen.draw_frozen, glyph_ids=ids)
+    ops, glyphs = record(app.fig, app.frozen.dynamic, glyph_ids=ids)
+    return expected, bg_ops, ops, [bg_glyphs, glyphs]
+
+
 @pytest.mark.parametrize("cls", ALL_APPS, ids=[c.__name__ for c in ALL_APPS])
 def test_every_app_replayed_from_its_recording_looks_like_agg(cls, make_app):
     app = make_app(cls)
-    fig, frozen = app.fig, app.frozen
-    expected = _agg(fig)                                   # Agg: frozen background + moving artists
-    ids = {}
-    bg_ops, bg_glyphs = record_figure(fig, frozen.draw_frozen, glyph_ids=ids)
-    ops, glyphs = record(fig, frozen.dynamic, glyph_ids=ids)
-    got = replay(bg_ops + ops, [bg_glyphs, glyphs], expected.shape[1], expected.shape[0], fig.dpi)
+    expected, bg_ops, ops, glyphs = _recorded(app)
+    got = replay(bg_ops + ops, glyphs, expected.shape[1], expected.shape[0], app.fig.dpi)
     assert got.shape == expected.shape
     mean, off, tile = _compare(got, expected)
     # What may differ: text drawn from unhinted outlines (Agg hints it: a long title drifts a pixel
@@ -203,16 +209,13 @@ def test_the_comparison_catches_a_flipped_image(make_app):
     # the control for the test above: the same recording with its image upside down must fail it
     from nnbasics.apps import ActivationMapApp
     app = make_app(ActivationMapApp)
-    expected = _agg(app.fig)
-    ids = {}
-    bg_ops, bg_glyphs = record_figure(app.fig, app.frozen.draw_frozen, glyph_ids=ids)
-    ops, glyphs = record(app.fig, app.frozen.dynamic, glyph_ids=ids)
+    expected, bg_ops, ops, glyphs = _recorded(app)
     flipped = []
     for op, data in ops:
         if op["op"] == "image":
             a, b, c, d, e, f = op["t"]
             op = {**op, "t": [a, b, c, -d, e, f + d]}
         flipped.append((op, data))
-    got = replay(bg_ops + flipped, [bg_glyphs, glyphs], expected.shape[1], expected.shape[0], app.fig.dpi)
+    got = replay(bg_ops + flipped, glyphs, expected.shape[1], expected.shape[0], app.fig.dpi)
     mean, off, tile = _compare(got, expected)
     assert mean > 7 or off > 0.07 or tile > 45

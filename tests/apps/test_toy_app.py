@@ -87,7 +87,7 @@ def test_hold_changes_several_controls_with_one_redraw(app):
     np.testing.assert_allclose(app.line.get_ydata(), np.maximum(0, 1.5 * app.x - 1.0))
 
 
-def test_a_control_that_is_not_a_widget_is_a_clear_error(make_app):
+def test_a_control_that_is_not_a_widget_is_a_clear_error():
     class Broken(ReluLineApp):
         controls = ("w", "x")                         # x is an array, not a control
 
